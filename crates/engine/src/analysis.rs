@@ -1,0 +1,185 @@
+//! One page in, one [`PageAnalysis`] out; many pages in, one [`DocumentAnalysis`] out.
+//!
+//! Page analysis is independent per page so pages can run on any worker; assembly runs once per
+//! document over the stored page analyses (sections across pages, set-level sheet checks).
+
+use crate::classify::{PageKind, classify};
+use crate::error::PageError;
+use crate::pdf::{Document, PageGeometry};
+use crate::sheet::{Field, SheetGuess, read_sheet};
+use crate::spec_sections::{SpecSection, find_sections};
+use crate::text::{PageStats, Rect, read_page};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TextSource {
+    Vector,
+    Ocr,
+    None,
+}
+
+impl TextSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TextSource::Vector => "vector",
+            TextSource::Ocr => "ocr",
+            TextSource::None => "none",
+        }
+    }
+}
+
+/// A line of text with its box normalized to the page (0–1, origin top-left).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TextLine {
+    pub text: String,
+    pub bbox: Rect,
+    pub size: f32,
+}
+
+/// What one page holds. Serializable so the job runner can persist it between page tasks and
+/// document assembly.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PageAnalysis {
+    pub page_number: u32,
+    pub geometry: PageGeometry,
+    pub kind: PageKind,
+    pub text_source: TextSource,
+    pub stats: PageStats,
+    pub word_count: u32,
+    /// For drawings: the title block reading.
+    pub sheet: Option<SheetGuess>,
+    /// For documents: the text lines in reading order (spec and addendum assembly read them).
+    pub lines: Vec<TextLine>,
+}
+
+/// A sheet after the set-level check, boxes normalized.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Sheet {
+    pub page_number: u32,
+    pub number: Option<Field>,
+    pub title: Option<Field>,
+    pub title_block: Option<Rect>,
+    pub discipline_code: Option<String>,
+    pub discipline: Option<String>,
+    pub drawing_type: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DocumentAnalysis {
+    pub sheets: Vec<Sheet>,
+    pub sections: Vec<SpecSection>,
+}
+
+impl DocumentAnalysis {
+    /// A file is a spec book when it has sections and no drawings, plans when it has drawings.
+    pub fn detected_classification(&self, pages: &[PageAnalysis]) -> &'static str {
+        let drawings = pages.iter().filter(|p| p.kind == PageKind::Drawing).count();
+        match (drawings, self.sections.len()) {
+            (0, 0) => "documents",
+            (0, _) => "specifications",
+            (d, _) if d == pages.len() => "plans",
+            _ => "mixed",
+        }
+    }
+}
+
+fn normalize(r: &Rect, g: &PageGeometry) -> Rect {
+    let w = g.width.max(1.0);
+    let h = g.height.max(1.0);
+    Rect {
+        x0: (r.x0 / w).clamp(0.0, 1.0),
+        y0: (r.y0 / h).clamp(0.0, 1.0),
+        x1: (r.x1 / w).clamp(0.0, 1.0),
+        y1: (r.y1 / h).clamp(0.0, 1.0),
+    }
+}
+
+fn normalize_field(f: Field, g: &PageGeometry) -> Field {
+    Field {
+        bbox: normalize(&f.bbox, g),
+        ..f
+    }
+}
+
+/// Analyses one 1-based page.
+pub fn analyze_page(doc: &Document, number: usize) -> Result<PageAnalysis, PageError> {
+    let (geometry, text) = read_page(doc, number)?;
+    let kind = classify(&geometry, &text.stats, text.words.len());
+    let text_source = if text.words.is_empty() {
+        TextSource::None
+    } else {
+        TextSource::Vector
+    };
+    let mut analysis = PageAnalysis {
+        page_number: number as u32,
+        geometry,
+        kind,
+        text_source,
+        stats: text.stats,
+        word_count: text.words.len() as u32,
+        sheet: None,
+        lines: Vec::new(),
+    };
+    match kind {
+        PageKind::Drawing => {
+            let mut guess = read_sheet(&text, geometry.width, geometry.height);
+            guess.number = guess.number.map(|f| normalize_field(f, &geometry));
+            guess.title = guess.title.map(|f| normalize_field(f, &geometry));
+            guess.title_block = guess.title_block.map(|r| normalize(&r, &geometry));
+            guess.alternatives = guess
+                .alternatives
+                .into_iter()
+                .map(|f| normalize_field(f, &geometry))
+                .collect();
+            analysis.sheet = Some(guess);
+        }
+        PageKind::Document => {
+            analysis.lines = text
+                .lines
+                .iter()
+                .filter(|l| l.dir == 0)
+                .map(|l| TextLine {
+                    text: l.text.clone(),
+                    bbox: normalize(&l.bbox, &geometry),
+                    size: l.size,
+                })
+                .collect();
+        }
+    }
+    Ok(analysis)
+}
+
+/// Cross-page assembly of one document's analysed pages (in page order).
+pub fn assemble(pages: &[PageAnalysis]) -> DocumentAnalysis {
+    let sheets = pages
+        .iter()
+        .filter(|p| p.kind == PageKind::Drawing)
+        .map(|p| {
+            let guess = p.sheet.clone().unwrap_or_default();
+            let number_text = guess.number.as_ref().map(|f| f.text.clone());
+            let title_text = guess.title.as_ref().map(|f| f.text.clone());
+            let code = number_text.as_deref().and_then(crate::sheet::designator);
+            Sheet {
+                page_number: p.page_number,
+                discipline: code
+                    .as_deref()
+                    .and_then(crate::sheet::discipline)
+                    .map(str::to_string),
+                drawing_type: crate::sheet::drawing_type(
+                    number_text.as_deref(),
+                    title_text.as_deref(),
+                )
+                .map(str::to_string),
+                discipline_code: code,
+                number: guess.number,
+                title: guess.title,
+                title_block: guess.title_block,
+            }
+        })
+        .collect();
+    DocumentAnalysis {
+        sheets,
+        sections: find_sections(pages),
+    }
+}

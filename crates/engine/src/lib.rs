@@ -1,0 +1,69 @@
+//! `plansift-engine` reads construction documents. It knows nothing of servers, databases or
+//! async runtimes: it takes the bytes of a PDF and returns plain data.
+//!
+//! - [`Document`] opens a PDF (hayro), telling bad input ([`DocumentError`]) apart.
+//! - [`analyze_page`] reads one page: words and lines with boxes in displayed coordinates,
+//!   page statistics, the page kind, and for drawings the title-block fields.
+//! - [`assemble`] runs once per document over its analysed pages: sheets after the set-level
+//!   check, specification sections across pages.
+//! - [`Engine`] drives a whole document page by page into a caller's sink, with a stop flag.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use std::sync::atomic::AtomicBool;
+//! let bytes = Arc::new(std::fs::read("set.pdf").unwrap());
+//! let doc = plansift_engine::Document::open(bytes).unwrap();
+//! let stop = AtomicBool::new(false);
+//! let mut pages = Vec::new();
+//! plansift_engine::Engine::new().run(&doc, 1..=doc.page_count(), &stop, |page| pages.push(page));
+//! let analysis = plansift_engine::assemble(&pages.into_iter().filter_map(Result::ok).collect::<Vec<_>>());
+//! println!("{} sheets", analysis.sheets.len());
+//! ```
+
+mod analysis;
+mod classify;
+mod error;
+mod pdf;
+pub mod sheet;
+pub mod spec_sections;
+pub mod text;
+
+pub use analysis::{
+    DocumentAnalysis, PageAnalysis, Sheet, TextLine, TextSource, analyze_page, assemble,
+};
+pub use classify::{PageKind, classify, kind_from_size};
+pub use error::{DocumentError, PageError};
+pub use pdf::{Document, PageGeometry, looks_like_pdf};
+
+use std::ops::RangeInclusive;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Drives page analysis over a range of pages, pushing each result into a sink; the stop flag
+/// ends the work at the next page boundary.
+#[derive(Clone, Debug, Default)]
+pub struct Engine {}
+
+impl Engine {
+    pub fn new() -> Engine {
+        Engine {}
+    }
+
+    /// Analyses `pages` (1-based, inclusive) in order. Returns how many pages were pushed.
+    pub fn run(
+        &self,
+        doc: &Document,
+        pages: RangeInclusive<usize>,
+        stop: &AtomicBool,
+        mut sink: impl FnMut(Result<PageAnalysis, PageError>),
+    ) -> usize {
+        let mut done = 0;
+        for n in pages {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            sink(analyze_page(doc, n));
+            done += 1;
+        }
+        done
+    }
+}

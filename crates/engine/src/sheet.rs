@@ -1,0 +1,379 @@
+//! Sheet number and sheet title from a drawing page's title block (first pass).
+//!
+//! Candidates for the number are words that look like a sheet designation (National CAD
+//! Standard: discipline letters, sheet type digit, sequence, as in `A-101`, `A1.01`, `E201A`),
+//! scored by position toward the title-block corner, font size, nearby labels such as
+//! SHEET NO or DRAWING NUMBER, and how often the same token repeats on the page (schedule
+//! codes repeat; sheet numbers do not). The title comes from a title label's cell, or else
+//! from the largest lettered lines near the number.
+
+use crate::text::{Line, PageText, Rect};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// A field read off the page with the box it came from and how sure we are.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Field {
+    pub text: String,
+    pub bbox: Rect,
+    pub confidence: f32,
+}
+
+/// What the title block says, before the set-level check.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SheetGuess {
+    pub number: Option<Field>,
+    pub title: Option<Field>,
+    pub title_block: Option<Rect>,
+    /// Next-best number candidates, for the set-level consistency check.
+    pub alternatives: Vec<Field>,
+}
+
+static SHEET_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:[A-Z]{1,4}\d{0,2}[-._]?[A-Z]{0,2}\d{1,4}(?:[.-]\d{1,3})?[A-Z]?|\d{1,3})$")
+        .unwrap()
+});
+
+static NUMBER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(SHEET|SHT|DWG|DRAWING|PLAN REF|REF)\b.*(NO|NUMBER|#)?\.?:?$|^SHEET:?$|^SHEET NO\.?:?$",
+    )
+    .unwrap()
+});
+
+static TITLE_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(SHEET|DRAWING|DWG)\s+(TITLE|NAME)\b|^TITLE:?$").unwrap());
+
+/// Words that mark title-block cells that are not the sheet title.
+static NOT_TITLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b(PROJECT|DATE|SCALE|DRAWN|CHECKED|APPROVED|DESIGNED|JOB|NO\.|NUMBER|REVISION|REV\.|CONSULTANT|ARCHITECT|ENGINEER|ISSUE|SUBMITTAL|COPYRIGHT|SEAL|STAMP|LICENSE|INC\.?|LLC|PLLC|P\.?C\.?|CONTRACT|PHONE|FAX|WWW\.|\.COM|SUITE|STREET|AVENUE|SHEET\s+\d|OF\s+\d)\b",
+    )
+    .unwrap()
+});
+
+fn is_candidate(text: &str) -> bool {
+    text.len() <= 12 && SHEET_NUMBER.is_match(text) && !text.chars().all(|c| c == '0')
+}
+
+/// Reads the sheet number and title of a drawing page.
+pub fn read_sheet(text: &PageText, width: f32, height: f32) -> SheetGuess {
+    let words = &text.words;
+    if words.is_empty() {
+        return SheetGuess::default();
+    }
+    let mut sizes: Vec<f32> = words.iter().map(|w| w.size).collect();
+    sizes.sort_by(f32::total_cmp);
+    let median = sizes[sizes.len() / 2].max(1.0);
+    let mut counts: HashMap<&str, u32> = HashMap::new();
+    for w in words {
+        *counts.entry(w.text.as_str()).or_default() += 1;
+    }
+    let labels: Vec<&Line> = text
+        .lines
+        .iter()
+        .filter(|l| NUMBER_LABEL.is_match(l.text.trim()))
+        .collect();
+
+    let mut scored: Vec<(f32, Field)> = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let token = w.text.trim_matches(|c: char| c == ':' || c == ',');
+        let joined;
+        // A designation printed as two words ("A 101", "SC20- TN01") is joined back.
+        let token = if !is_candidate(token) {
+            match words.get(i + 1) {
+                Some(n)
+                    if n.dir == w.dir
+                        && (n.bbox.y0 - w.bbox.y0).abs() < 0.3 * w.size
+                        && n.bbox.x0 - w.bbox.x1 < 0.6 * w.size =>
+                {
+                    joined = format!("{token}{}", n.text);
+                    if is_candidate(&joined) && joined.chars().any(|c| c.is_ascii_alphabetic()) {
+                        joined.as_str()
+                    } else {
+                        continue;
+                    }
+                }
+                _ => continue,
+            }
+        } else {
+            token
+        };
+        let letters = token.chars().any(|c| c.is_ascii_alphabetic());
+        let (cx, cy) = w.bbox.center();
+        let pos = 0.5 * (cx / width).clamp(0.0, 1.0) + 0.5 * (cy / height).clamp(0.0, 1.0);
+        let size = (w.size / median).min(5.0) / 5.0;
+        let repeats = counts.get(w.text.as_str()).copied().unwrap_or(1);
+        let label = labels
+            .iter()
+            .any(|l| near_label(&l.bbox, &w.bbox, w.size.max(l.size)));
+        let mut score = 2.0 * pos * pos + 1.5 * size + if label { 1.2 } else { 0.0 };
+        score -= 0.4 * (repeats.saturating_sub(1).min(5) as f32);
+        if !letters {
+            score -= 1.0;
+        }
+        if w.dir != 0 && w.dir != 270 {
+            score -= 0.5;
+        }
+        scored.push((
+            score,
+            Field {
+                text: token.to_string(),
+                bbox: w.bbox,
+                confidence: 0.0,
+            },
+        ));
+    }
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.dedup_by(|a, b| a.1.text == b.1.text);
+    let mut guess = SheetGuess::default();
+    if let Some((best, field)) = scored.first() {
+        let margin = scored.get(1).map(|s| best - s.0).unwrap_or(1.0);
+        let mut number = field.clone();
+        number.confidence = (0.4 + 0.15 * best + 0.3 * margin).clamp(0.05, 0.99);
+        guess.title = read_title(text, &number.bbox, width, height, median);
+        guess.title_block = Some(title_block_around(
+            &number,
+            guess.title.as_ref(),
+            width,
+            height,
+        ));
+        guess.number = Some(number);
+        guess.alternatives = scored
+            .iter()
+            .skip(1)
+            .take(4)
+            .map(|(s, f)| Field {
+                confidence: (0.1 * s).clamp(0.0, 0.5),
+                ..f.clone()
+            })
+            .collect();
+    }
+    guess
+}
+
+fn near_label(label: &Rect, word: &Rect, size: f32) -> bool {
+    let reach = 6.0 * size;
+    let below = word.y0 >= label.y0 - size
+        && word.y0 - label.y1 < reach
+        && word.x1 > label.x0 - reach
+        && word.x0 < label.x1 + reach;
+    let right = (word.y0 - label.y0).abs() < 1.5 * size
+        && word.x0 >= label.x1 - size
+        && word.x0 - label.x1 < reach;
+    below || right
+}
+
+fn is_title_text(s: &str) -> bool {
+    let letters = s.chars().filter(|c| c.is_alphabetic()).count();
+    letters >= 3
+        && letters * 2 >= s.chars().filter(|c| !c.is_whitespace()).count()
+        && !NOT_TITLE.is_match(&s.to_uppercase())
+}
+
+/// The title: lines under a title label, else the largest lettered lines near the number.
+fn read_title(
+    text: &PageText,
+    number: &Rect,
+    width: f32,
+    height: f32,
+    median: f32,
+) -> Option<Field> {
+    let lines = &text.lines;
+    for label in lines.iter().filter(|l| TITLE_LABEL.is_match(l.text.trim())) {
+        let reach = 8.0 * label.size;
+        let mut cell: Vec<&Line> = lines
+            .iter()
+            .filter(|l| {
+                l.dir == label.dir
+                    && l.bbox.y0 > label.bbox.y0 + 0.5 * label.size
+                    && l.bbox.y0 - label.bbox.y1 < reach
+                    && l.bbox.x0 < label.bbox.x1 + reach
+                    && l.bbox.x1 > label.bbox.x0 - 0.5 * reach
+                    && is_title_text(&l.text)
+            })
+            .collect();
+        if let Some(title) = join_block(&mut cell) {
+            return Some(title);
+        }
+    }
+    // No label: lettered lines within the title-block neighbourhood of the number.
+    let (cx, cy) = number.center();
+    let reach_x = 0.25 * width;
+    let reach_y = 0.2 * height;
+    let mut near: Vec<&Line> = lines
+        .iter()
+        .filter(|l| {
+            let (lx, ly) = l.bbox.center();
+            (lx - cx).abs() < reach_x
+                && (ly - cy).abs() < reach_y
+                && l.size >= median
+                && is_title_text(&l.text)
+        })
+        .collect();
+    near.sort_by(|a, b| b.size.total_cmp(&a.size));
+    let top = near.first()?.size;
+    let mut big: Vec<&Line> = near.into_iter().filter(|l| l.size > 0.8 * top).collect();
+    join_block(&mut big)
+}
+
+/// Joins the first stacked run of lines (same size, consecutive) into one field.
+fn join_block(lines: &mut Vec<&Line>) -> Option<Field> {
+    lines.sort_by(|a, b| a.bbox.y0.total_cmp(&b.bbox.y0));
+    let first = *lines.first()?;
+    let mut text = first.text.clone();
+    let mut bbox = first.bbox;
+    let mut last = first;
+    for l in lines.iter().skip(1) {
+        let stacked = l.bbox.y0 - last.bbox.y1 < 1.2 * last.size
+            && (l.size - first.size).abs() < 0.25 * first.size;
+        if !stacked {
+            break;
+        }
+        text.push(' ');
+        text.push_str(&l.text);
+        bbox = bbox.union(&l.bbox);
+        last = l;
+    }
+    Some(Field {
+        text,
+        bbox,
+        confidence: 0.6,
+    })
+}
+
+fn title_block_around(number: &Field, title: Option<&Field>, width: f32, height: f32) -> Rect {
+    let mut r = number.bbox;
+    if let Some(t) = title {
+        r = r.union(&t.bbox);
+    }
+    let pad = 0.01 * width.max(height);
+    Rect {
+        x0: (r.x0 - pad).max(0.0),
+        y0: (r.y0 - pad).max(0.0),
+        x1: (r.x1 + pad).min(width),
+        y1: (r.y1 + pad).min(height),
+    }
+}
+
+/// The discipline designator of a sheet number: its leading letters (`AF101` → `AF`).
+pub fn designator(number: &str) -> Option<String> {
+    let d: String = number
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect();
+    (!d.is_empty()).then_some(d)
+}
+
+/// Discipline from the designator's first letter (NCS).
+pub fn discipline(code: &str) -> Option<&'static str> {
+    let up = code.to_ascii_uppercase();
+    if up.starts_with("FP") || up.starts_with("FA") {
+        return Some("fire_protection");
+    }
+    Some(match up.chars().next()? {
+        'G' => "general",
+        'H' => "hazardous_materials",
+        'V' => "survey",
+        'B' => "geotechnical",
+        'W' => "civil_works",
+        'C' => "civil",
+        'L' => "landscape",
+        'S' => "structural",
+        'A' => "architectural",
+        'I' => "interiors",
+        'Q' => "equipment",
+        'F' => "fire_protection",
+        'P' => "plumbing",
+        'D' => "process",
+        'M' => "mechanical",
+        'E' => "electrical",
+        'T' => "telecommunications",
+        'R' => "resource",
+        'X' => "other_disciplines",
+        'Z' => "contractor_shop_drawings",
+        'O' => "operations",
+        _ => return None,
+    })
+}
+
+/// Drawing type from the title's words, else from the NCS sheet-type digit.
+pub fn drawing_type(number: Option<&str>, title: Option<&str>) -> Option<&'static str> {
+    if let Some(t) = title.map(str::to_uppercase) {
+        let rules: [(&str, &str); 14] = [
+            ("COVER", "cover"),
+            ("INDEX", "index"),
+            ("GENERAL NOTES", "general_notes"),
+            ("SITE PLAN", "site_plan"),
+            ("FLOOR PLAN", "floor_plan"),
+            ("SCHEDULE", "schedule"),
+            ("ONE-LINE", "diagram"),
+            ("DIAGRAM", "diagram"),
+            ("RISER", "diagram"),
+            ("ELEVATION", "elevation"),
+            ("SECTION", "section"),
+            ("DETAIL", "detail"),
+            ("ENLARGED", "enlarged_view"),
+            ("PLAN", "plan"),
+        ];
+        for (needle, kind) in rules {
+            if t.contains(needle) {
+                return Some(kind);
+            }
+        }
+    }
+    let n = number?;
+    let digit = n.chars().skip_while(|c| !c.is_ascii_digit()).next()?;
+    Some(match digit {
+        '0' => "general_notes",
+        '1' => "plan",
+        '2' => "elevation",
+        '3' => "section",
+        '4' => "enlarged_view",
+        '5' => "detail",
+        '6' => "schedule",
+        '7' => "schedule",
+        '8' => "other",
+        '9' => "three_d",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheet_designations_are_candidates_and_words_are_not() {
+        for ok in [
+            "A-101", "A1.01", "AD-02", "E201A", "ISS-1", "TSDE01", "AF600", "3", "M-101",
+        ] {
+            assert!(is_candidate(ok), "{ok}");
+        }
+        for no in [
+            "PLAN",
+            "SCALE",
+            "1/4\"=1'-0\"",
+            "2024-09-11",
+            "000",
+            "ABCDE-1",
+        ] {
+            assert!(!is_candidate(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn designator_and_discipline_follow_ncs() {
+        assert_eq!(designator("AF101").as_deref(), Some("AF"));
+        assert_eq!(discipline("AF"), Some("architectural"));
+        assert_eq!(discipline("FP"), Some("fire_protection"));
+        assert_eq!(discipline("E"), Some("electrical"));
+        assert_eq!(drawing_type(Some("A-501"), None), Some("detail"));
+        assert_eq!(
+            drawing_type(Some("E201A"), Some("FLOOR PLAN - LEVEL 01")),
+            Some("floor_plan")
+        );
+    }
+}

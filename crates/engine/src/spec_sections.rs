@@ -1,0 +1,191 @@
+//! CSI specification sections across the pages of a spec book (first pass).
+//!
+//! A section starts at a `SECTION 09 91 23` heading near the top of a page and runs until the
+//! next heading; `END OF SECTION` closes it, and pages after the close that carry no section
+//! (blank separators, "intentionally left blank") are not part of it. Pages that list many
+//! section numbers (a table of contents) never start a section.
+
+use crate::analysis::{PageAnalysis, TextLine};
+use crate::classify::PageKind;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::sync::LazyLock;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SpecPart {
+    pub label: String,
+    pub title: String,
+    pub page_start: u32,
+    pub page_end: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SpecArticle {
+    pub number: String,
+    pub title: String,
+    pub page_number: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SpecSection {
+    pub number: String,
+    pub title: String,
+    pub page_start: u32,
+    pub page_end: u32,
+    pub start_box: Option<crate::text::Rect>,
+    pub parts: Vec<SpecPart>,
+    pub articles: Vec<SpecArticle>,
+    pub confidence: f32,
+}
+
+static HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^SECTION\s+(\d{2}\s?\d{2}\s?\d{2}(?:\.\d{2})?|\d{5})\b\s*[-–—:]?\s*(.*)$")
+        .unwrap()
+});
+static NUMBER_ANYWHERE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b\d{2}\s?\d{2}\s?\d{2}\b").unwrap());
+static END_MARK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^END\s+OF\s+(SECTION|[A-Z ]+)\b").unwrap());
+static PART: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^PART\s+(\d)\s*[-–—:.]?\s*(.*)$").unwrap());
+static ARTICLE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d{1,2}\.\d{1,2})\s+([A-Z][A-Z0-9 ,/&()'-]{2,})$").unwrap());
+
+/// `099123` → `09 91 23`, `26 0533.13` → `26 05 33.13`; a legacy 5-digit number stays as printed.
+pub fn normalize_section_number(raw: &str) -> String {
+    let (main, suffix) = match raw.split_once('.') {
+        Some((m, s)) => (m, Some(s)),
+        None => (raw, None),
+    };
+    let digits: String = main.chars().filter(char::is_ascii_digit).collect();
+    let mut out = if digits.len() == 6 {
+        format!("{} {} {}", &digits[0..2], &digits[2..4], &digits[4..6])
+    } else {
+        digits
+    };
+    if let Some(s) = suffix {
+        out.push('.');
+        out.push_str(s);
+    }
+    out
+}
+
+fn is_toc_page(lines: &[TextLine]) -> bool {
+    let numbered = lines
+        .iter()
+        .filter(|l| NUMBER_ANYWHERE.is_match(&l.text))
+        .count();
+    let dotted = lines.iter().filter(|l| l.text.contains("....")).count();
+    numbered >= 6
+        || dotted >= 5
+        || lines
+            .iter()
+            .take(6)
+            .any(|l| l.text.to_uppercase().contains("TABLE OF CONTENTS"))
+}
+
+fn is_title_line(s: &str) -> bool {
+    let letters: Vec<char> = s.chars().filter(|c| c.is_alphabetic()).collect();
+    letters.len() >= 3 && letters.iter().all(|c| c.is_uppercase())
+}
+
+/// Finds sections in the document pages of one file, in page order.
+pub fn find_sections(pages: &[PageAnalysis]) -> Vec<SpecSection> {
+    let mut sections: Vec<SpecSection> = Vec::new();
+    let mut closed = true;
+    for page in pages.iter().filter(|p| p.kind == PageKind::Document) {
+        let n = page.page_number;
+        let lines = &page.lines;
+        let heading = if is_toc_page(lines) {
+            None
+        } else {
+            lines.iter().take(8).enumerate().find_map(|(i, l)| {
+                let c = HEADING.captures(l.text.trim())?;
+                (l.bbox.y0 < 0.45).then(|| (i, c[1].to_string(), c[2].trim().to_string(), l.bbox))
+            })
+        };
+        if let Some((i, raw, rest, bbox)) = heading {
+            let mut title = rest;
+            if title.is_empty() || !is_title_line(&title) {
+                let mut parts = Vec::new();
+                for l in lines.iter().skip(i + 1).take(3) {
+                    if is_title_line(&l.text) && !PART.is_match(&l.text) {
+                        parts.push(l.text.trim().to_string());
+                        if l.text.len() > 30 {
+                            continue;
+                        }
+                    }
+                    break;
+                }
+                if !parts.is_empty() {
+                    title = parts.join(" ");
+                }
+            }
+            sections.push(SpecSection {
+                number: normalize_section_number(&raw),
+                title,
+                page_start: n,
+                page_end: n,
+                start_box: Some(bbox),
+                parts: Vec::new(),
+                articles: Vec::new(),
+                confidence: 0.8,
+            });
+            closed = false;
+        }
+        let Some(current) = sections.last_mut() else {
+            continue;
+        };
+        let has_body = lines.iter().any(|l| {
+            let t = l.text.to_uppercase();
+            !t.contains("INTENTIONALLY") && !t.trim().is_empty()
+        });
+        if !closed && has_body {
+            current.page_end = n;
+        }
+        if closed {
+            continue;
+        }
+        for l in lines {
+            let t = l.text.trim();
+            if let Some(c) = PART.captures(t) {
+                if let Some(last) = current.parts.last_mut() {
+                    last.page_end = n;
+                }
+                current.parts.push(SpecPart {
+                    label: format!("PART {}", &c[1]),
+                    title: c[2].trim().to_string(),
+                    page_start: n,
+                    page_end: n,
+                });
+            } else if let Some(c) = ARTICLE.captures(t) {
+                current.articles.push(SpecArticle {
+                    number: c[1].to_string(),
+                    title: c[2].trim().to_string(),
+                    page_number: n,
+                });
+            }
+            if END_MARK.is_match(t) {
+                closed = true;
+            }
+        }
+        if let Some(last) = current.parts.last_mut() {
+            last.page_end = current.page_end;
+        }
+    }
+    sections
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn section_numbers_normalize_in_every_printed_form() {
+        assert_eq!(normalize_section_number("099123"), "09 91 23");
+        assert_eq!(normalize_section_number("09 9123"), "09 91 23");
+        assert_eq!(normalize_section_number("09 91 23"), "09 91 23");
+        assert_eq!(normalize_section_number("26 0533.13"), "26 05 33.13");
+        assert_eq!(normalize_section_number("07210"), "07210");
+    }
+}

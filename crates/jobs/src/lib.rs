@@ -1,0 +1,16 @@
+//! The work of Plansift: everything between "uploads complete" and a terminal job.
+//!
+//! - [`runner::Runner`] claims tasks from the [`MetaStore`](plansift_store::MetaStore) with a
+//!   lease that it renews while working; a crashed process's tasks become claimable again when
+//!   their lease lapses. Tasks: provision a project, preflight a job (open every document, count
+//!   and classify pages, reserve credits), analyse a batch of pages (engine on the blocking pool,
+//!   one transaction per page with its debit), finalize (assemble, write Result v1, release).
+//! - [`result`] turns engine output into Result v1; `plansift process` and finalize share it, so
+//!   the CLI and the server give the same answer for the same file.
+
+pub mod process;
+pub mod result;
+pub mod runner;
+
+pub use process::process_file;
+pub use runner::{Runner, RunnerConfig};

@@ -1,0 +1,279 @@
+//! Result v1 from engine output.
+
+use plansift_engine::text::Rect;
+use plansift_engine::{DocumentAnalysis, PageAnalysis, PageKind, assemble};
+use plansift_types::ids::{IdKind, new_id};
+use plansift_types::result::*;
+
+/// What a document's pages came to: each page analysed, or failed with a code and message.
+pub struct DocumentInput<'a> {
+    pub document_id: &'a str,
+    pub file_name: &'a str,
+    pub classification: Option<&'a str>,
+    pub content_type: &'a str,
+    pub file_size: i64,
+    pub sha256: &'a str,
+    /// The document error, when the whole document failed.
+    pub error: Option<(String, String)>,
+    /// Page number, preflight kind, and the analysis or the page error.
+    pub pages: Vec<(u32, &'static str, Result<PageAnalysis, (String, String)>)>,
+    /// The project the job belongs to, for `sourceCatalogUri`s.
+    pub project_id: Option<&'a str>,
+}
+
+pub struct DocumentOutput {
+    pub document: ResultDocument,
+    pub evidence: Vec<ResultEvidence>,
+    pub errors: Vec<ResultIssue>,
+    pub detected_classification: Option<String>,
+}
+
+pub fn box01(r: &Rect) -> Box01 {
+    let round = |v: f32| (v as f64 * 10000.0).round() / 10000.0;
+    Box01 {
+        left: round(r.x0),
+        top: round(r.y0),
+        right: round(r.x1),
+        bottom: round(r.y1),
+    }
+}
+
+fn catalog_uri(project: Option<&str>, kind: &str, id: &str) -> Option<String> {
+    project.map(|p| format!("pgcat://{p}/{kind}/{id}"))
+}
+
+/// Builds one document's part of Result v1.
+pub fn build_document(input: DocumentInput<'_>) -> DocumentOutput {
+    let mut errors = Vec::new();
+    let mut evidence = Vec::new();
+    if let Some((code, message)) = &input.error {
+        errors.push(ResultIssue {
+            code: code.clone(),
+            message: message.clone(),
+            document_id: Some(input.document_id.into()),
+            page_number: None,
+        });
+    }
+    let mut analysed: Vec<PageAnalysis> = Vec::new();
+    let mut pages = Vec::new();
+    let mut failed = 0i64;
+    for (number, preflight_kind, outcome) in input.pages {
+        match outcome {
+            Ok(a) => {
+                pages.push(ResultPage {
+                    page_number: number as i64,
+                    kind: a.kind.as_str().into(),
+                    width: a.geometry.width as f64,
+                    height: a.geometry.height as f64,
+                    rotation: a.geometry.rotation as i64,
+                    text_source: a.text_source.as_str().into(),
+                });
+                analysed.push(a);
+            }
+            Err((code, message)) => {
+                failed += 1;
+                pages.push(ResultPage {
+                    page_number: number as i64,
+                    kind: preflight_kind.into(),
+                    width: 0.0,
+                    height: 0.0,
+                    rotation: 0,
+                    text_source: "none".into(),
+                });
+                errors.push(ResultIssue {
+                    code,
+                    message,
+                    document_id: Some(input.document_id.into()),
+                    page_number: Some(number as i64),
+                });
+            }
+        }
+    }
+    let analysis: DocumentAnalysis = assemble(&analysed);
+    let detected =
+        (!analysed.is_empty()).then(|| analysis.detected_classification(&analysed).to_string());
+
+    let sheets: Vec<ResultSheet> = analysis
+        .sheets
+        .iter()
+        .map(|s| {
+            let sheet_id = new_id(IdKind::Sheet);
+            let number = s.number.as_ref().map(|f| f.text.clone());
+            let name = s.title.as_ref().map(|f| f.text.clone());
+            for (label, field) in [("sheetNumber", &s.number), ("sheetName", &s.title)] {
+                if let Some(f) = field {
+                    evidence.push(ResultEvidence {
+                        id: new_id(IdKind::Evidence),
+                        kind: "sheet_field".into(),
+                        region_type: None,
+                        label: Some(label.into()),
+                        text: Some(f.text.clone()),
+                        document_id: input.document_id.into(),
+                        page_number: s.page_number as i64,
+                        sheet_number: number.clone(),
+                        bbox: Some(box01(&f.bbox)),
+                        source_catalog_uri: catalog_uri(input.project_id, "sheet", &sheet_id),
+                    });
+                }
+            }
+            let field = |f: &Option<plansift_engine::sheet::Field>| FieldRef {
+                bbox: f.as_ref().map(|f| box01(&f.bbox)),
+                confidence: f
+                    .as_ref()
+                    .map(|f| (f.confidence as f64 * 100.0).round() / 100.0)
+                    .unwrap_or(0.0),
+            };
+            ResultSheet {
+                sheet_display_name: match (&number, &name) {
+                    (Some(n), Some(t)) => Some(format!("{n} – {t}")),
+                    (Some(n), None) => Some(n.clone()),
+                    (None, Some(t)) => Some(t.clone()),
+                    (None, None) => None,
+                },
+                sheet_id,
+                page_number: s.page_number as i64,
+                sheet_number: number,
+                sheet_name: name,
+                discipline: s.discipline.clone(),
+                discipline_code: s.discipline_code.clone(),
+                drawing_type: s.drawing_type.clone(),
+                title_block: BoxRef {
+                    bbox: s.title_block.as_ref().map(box01),
+                },
+                fields: SheetFields {
+                    sheet_number: field(&s.number),
+                    sheet_name: field(&s.title),
+                },
+                region_ids: Vec::new(),
+                artifacts: Vec::new(),
+            }
+        })
+        .collect();
+
+    let has_documents = analysed.iter().any(|p| p.kind == PageKind::Document);
+    let specifications = has_documents.then(|| {
+        analysis
+            .sections
+            .iter()
+            .map(|s| {
+                let id = new_id(IdKind::Spec);
+                evidence.push(ResultEvidence {
+                    id: new_id(IdKind::Evidence),
+                    kind: "spec_section".into(),
+                    region_type: None,
+                    label: Some(format!("SECTION {}", s.number)),
+                    text: Some(s.title.clone()),
+                    document_id: input.document_id.into(),
+                    page_number: s.page_start as i64,
+                    sheet_number: None,
+                    bbox: s.start_box.as_ref().map(box01),
+                    source_catalog_uri: catalog_uri(input.project_id, "spec", &id),
+                });
+                ResultSpecSection {
+                    specification_id: id,
+                    section_number: s.number.clone(),
+                    section_title: s.title.clone(),
+                    page_start: s.page_start as i64,
+                    page_end: s.page_end as i64,
+                    start_box: s.start_box.as_ref().map(box01),
+                    parts: s
+                        .parts
+                        .iter()
+                        .map(|p| ResultSpecPart {
+                            label: p.label.clone(),
+                            title: p.title.clone(),
+                            page_start: p.page_start as i64,
+                            page_end: p.page_end as i64,
+                        })
+                        .collect(),
+                    articles: s
+                        .articles
+                        .iter()
+                        .map(|a| ResultSpecArticle {
+                            number: a.number.clone(),
+                            title: a.title.clone(),
+                            page_number: a.page_number as i64,
+                        })
+                        .collect(),
+                    submittals: Vec::new(),
+                    referenced_standards: Vec::new(),
+                    related_sections: Vec::new(),
+                    confidence: s.confidence as f64,
+                }
+            })
+            .collect()
+    });
+
+    let page_count = pages.len() as i64;
+    let successful = page_count - failed;
+    let status = if input.error.is_some() || (page_count > 0 && successful == 0) {
+        "failed"
+    } else if failed > 0 {
+        "completed_with_errors"
+    } else {
+        "completed"
+    };
+    let document = ResultDocument {
+        document_id: input.document_id.into(),
+        file_name: input.file_name.into(),
+        classification: input
+            .classification
+            .map(str::to_string)
+            .or_else(|| detected.clone())
+            .unwrap_or_else(|| "other".into()),
+        detected_classification: detected.clone(),
+        content_type: input.content_type.into(),
+        file_size: input.file_size,
+        sha256: input.sha256.into(),
+        status: status.into(),
+        page_count,
+        successful_page_count: successful,
+        failed_page_count: failed,
+        error: input
+            .error
+            .map(|(code, message)| plansift_types::api::ErrorView { code, message }),
+        artifacts: Vec::new(),
+        pages,
+        sheets,
+        specifications,
+        docs: None,
+    };
+    DocumentOutput {
+        document,
+        evidence,
+        errors,
+        detected_classification: detected,
+    }
+}
+
+/// Usage totals over the documents of a result.
+pub fn usage(
+    documents: &[ResultDocument],
+    drawing_rate: i64,
+    document_rate: i64,
+    debited: i64,
+) -> ResultUsage {
+    let mut u = ResultUsage {
+        drawing_credits_per_page: drawing_rate,
+        document_credits_per_page: document_rate,
+        credits_debited: debited,
+        ..Default::default()
+    };
+    for d in documents {
+        u.page_count += d.page_count;
+        u.successful_page_count += d.successful_page_count;
+        u.failed_page_count += d.failed_page_count;
+        for p in &d.pages {
+            // Failed pages carry no geometry.
+            let ok = p.width > 0.0;
+            if p.kind == "drawing" {
+                u.drawing_page_count += 1;
+                u.successful_drawing_page_count += ok as i64;
+            } else {
+                u.document_page_count += 1;
+                u.successful_document_page_count += ok as i64;
+            }
+        }
+    }
+    u
+}

@@ -1,0 +1,514 @@
+//! The task runner: N loops claim tasks with a lease, renew it while working, and commit each
+//! step in one transaction. CPU work runs on the blocking pool; the number of loops bounds it.
+
+use crate::result::{DocumentInput, build_document, usage};
+use plansift_engine::{Document, Engine, PageAnalysis, kind_from_size};
+use plansift_store::meta::Rates;
+use plansift_store::{BlobStore, MetaStore, rows::*};
+use plansift_types::api::{ErrorView, JobStatus};
+use plansift_types::result::{ResultJob, ResultV1};
+use plansift_types::time;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::sync::watch;
+use tracing::{error, info, warn};
+
+#[derive(Clone, Debug)]
+pub struct RunnerConfig {
+    /// Concurrent task loops (default: the number of cores).
+    pub workers: usize,
+    pub lease: Duration,
+    pub pages_per_task: i64,
+    /// How often an idle loop looks for work.
+    pub poll: Duration,
+    /// Attempts after which a task's pages fail instead of being retried.
+    pub max_attempts: i64,
+    /// Public base URL, for `resultUrl`.
+    pub public_base_url: String,
+}
+
+impl Default for RunnerConfig {
+    fn default() -> Self {
+        RunnerConfig {
+            workers: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+            lease: Duration::from_secs(30),
+            pages_per_task: 16,
+            poll: Duration::from_millis(200),
+            max_attempts: 5,
+            public_base_url: "http://127.0.0.1:8080".into(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Runner {
+    meta: Arc<dyn MetaStore>,
+    blobs: Arc<dyn BlobStore>,
+    config: RunnerConfig,
+    owner: String,
+}
+
+type TaskResult = anyhow::Result<()>;
+
+impl Runner {
+    pub fn new(
+        meta: Arc<dyn MetaStore>,
+        blobs: Arc<dyn BlobStore>,
+        config: RunnerConfig,
+    ) -> Runner {
+        let owner = format!("{}-{}", std::process::id(), ulid::Ulid::new());
+        Runner {
+            meta,
+            blobs,
+            config,
+            owner,
+        }
+    }
+
+    /// Runs the task loops until `shutdown` turns true; a task in progress finishes its current
+    /// page, and what it did not commit is picked up again after restart.
+    pub async fn run(self, shutdown: watch::Receiver<bool>) {
+        let mut loops = Vec::new();
+        for i in 0..self.config.workers.max(1) {
+            let runner = self.clone();
+            let shutdown = shutdown.clone();
+            loops.push(tokio::spawn(
+                async move { runner.task_loop(i, shutdown).await },
+            ));
+        }
+        for l in loops {
+            let _ = l.await;
+        }
+    }
+
+    async fn task_loop(&self, index: usize, mut shutdown: watch::Receiver<bool>) {
+        let owner = format!("{}/{index}", self.owner);
+        let lease_ms = self.config.lease.as_millis() as i64;
+        while !*shutdown.borrow() {
+            let task = match self.meta.claim_task(&owner, lease_ms).await {
+                Ok(Some(task)) => task,
+                Ok(None) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep(self.config.poll) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                    continue;
+                }
+                Err(e) => {
+                    error!(error = %e, "claiming a task failed");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            let stop = Arc::new(AtomicBool::new(false));
+            let renew =
+                self.spawn_lease_renewal(task.id, owner.clone(), stop.clone(), shutdown.clone());
+            let outcome = if task.attempts > self.config.max_attempts {
+                self.give_up(&task).await
+            } else {
+                self.execute(&task, stop.clone()).await
+            };
+            stop.store(true, Ordering::Relaxed);
+            renew.abort();
+            match outcome {
+                Ok(()) => {
+                    if let Err(e) = self.meta.finish_task(task.id, &owner).await {
+                        error!(task = task.id, error = %e, "finishing a task failed");
+                    }
+                }
+                Err(e) => {
+                    warn!(
+                        task = task.id,
+                        kind = task.kind.as_str(),
+                        attempt = task.attempts,
+                        error = format!("{e:#}"),
+                        "task failed; it will be retried"
+                    );
+                    if let Err(e) = self
+                        .meta
+                        .release_task(task.id, &owner, &format!("{e:#}"))
+                        .await
+                    {
+                        error!(task = task.id, error = %e, "releasing a task failed");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Renews the lease at a third of its length; on shutdown, raises the stop flag so the
+    /// engine ends at the next page.
+    fn spawn_lease_renewal(
+        &self,
+        task_id: i64,
+        owner: String,
+        stop: Arc<AtomicBool>,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> tokio::task::JoinHandle<()> {
+        let meta = self.meta.clone();
+        let lease = self.config.lease;
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(lease / 3) => {
+                        match meta.renew_lease(task_id, &owner, lease.as_millis() as i64).await {
+                            Ok(true) => {}
+                            Ok(false) => { stop.store(true, Ordering::Relaxed); return; }
+                            Err(e) => warn!(task = task_id, error = %e, "lease renewal failed"),
+                        }
+                    }
+                    _ = shutdown.changed() => { stop.store(true, Ordering::Relaxed); return; }
+                }
+            }
+        })
+    }
+
+    async fn execute(&self, task: &TaskRow, stop: Arc<AtomicBool>) -> TaskResult {
+        match task.kind {
+            TaskKind::ProvisionProject => Ok(self.meta.set_project_ready(&task.subject_id).await?),
+            TaskKind::Preflight => self.preflight(&task.subject_id).await,
+            TaskKind::Pages => self.pages(task, stop).await,
+            TaskKind::Finalize => self.finalize(&task.subject_id).await,
+        }
+    }
+
+    /// A task that failed too often: its pages fail with an error, so the job still ends.
+    async fn give_up(&self, task: &TaskRow) -> TaskResult {
+        error!(
+            task = task.id,
+            kind = task.kind.as_str(),
+            "task failed too often; giving up"
+        );
+        match (task.kind, &task.document_id, task.page_start, task.page_end) {
+            (TaskKind::Pages, Some(doc), Some(start), Some(end)) => {
+                for n in start..=end {
+                    self.meta
+                        .fail_page(
+                            &task.subject_id,
+                            doc,
+                            n,
+                            "page_failed",
+                            "the page could not be processed",
+                        )
+                        .await?;
+                }
+                Ok(())
+            }
+            (TaskKind::Finalize | TaskKind::Preflight, ..) => {
+                let job = self.meta.job(None, &task.subject_id).await?;
+                if let Some(job) = job.filter(|j| !j.status.is_terminal()) {
+                    self.meta
+                        .finalize(
+                            &job.id,
+                            Finalization {
+                                status: JobStatus::Failed,
+                                result_key: None,
+                                error: Some((
+                                    "internal".into(),
+                                    "the job could not be completed".into(),
+                                )),
+                                documents: Vec::new(),
+                                retention_days: 30,
+                            },
+                        )
+                        .await?;
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    async fn profile_of(
+        &self,
+        org_id: &str,
+    ) -> anyhow::Result<plansift_types::api::OpenApiProfile> {
+        Ok(self
+            .meta
+            .org(org_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("organization {org_id} is gone"))?
+            .profile)
+    }
+
+    async fn preflight(&self, job_id: &str) -> TaskResult {
+        let Some(job) = self.meta.job(None, job_id).await? else {
+            return Ok(());
+        };
+        if job.status != JobStatus::Preflighting {
+            return Ok(());
+        }
+        let profile = self.profile_of(&job.org_id).await?;
+        let mut docs = Vec::new();
+        for d in self.meta.documents(job_id).await? {
+            let bytes = self.blobs.get(&d.blob_key).await?;
+            let outcome = tokio::task::spawn_blocking(
+                move || -> Result<Vec<&'static str>, (String, String)> {
+                    let doc = Document::open(Arc::new(bytes))
+                        .map_err(|e| (e.code().to_string(), e.to_string()))?;
+                    Ok((1..=doc.page_count())
+                        .map(|n| {
+                            doc.geometry(n)
+                                .map(|g| kind_from_size(&g).as_str())
+                                .unwrap_or("document")
+                        })
+                        .collect())
+                },
+            )
+            .await?;
+            docs.push(PreflightDoc {
+                document_id: d.id.clone(),
+                outcome,
+            });
+        }
+        let outcome = self
+            .meta
+            .commit_preflight(job_id, docs, &profile, self.config.pages_per_task)
+            .await?;
+        info!(job = job_id, ?outcome, "preflight done");
+        Ok(())
+    }
+
+    async fn pages(&self, task: &TaskRow, stop: Arc<AtomicBool>) -> TaskResult {
+        let job_id = task.subject_id.as_str();
+        let (Some(doc_id), Some(start), Some(end)) =
+            (&task.document_id, task.page_start, task.page_end)
+        else {
+            anyhow::bail!("page task without pages");
+        };
+        let Some(job) = self.meta.job(None, job_id).await? else {
+            return Ok(());
+        };
+        if job.status != JobStatus::Processing {
+            return Ok(());
+        }
+        let pending: Vec<i64> = self
+            .meta
+            .job_pages(job_id)
+            .await?
+            .into_iter()
+            .filter(|p| {
+                &p.document_id == doc_id
+                    && p.status == "pending"
+                    && (start..=end).contains(&p.page_number)
+            })
+            .map(|p| p.page_number)
+            .collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let rates = Rates::of(&self.profile_of(&job.org_id).await?);
+        let doc = self
+            .meta
+            .documents(job_id)
+            .await?
+            .into_iter()
+            .find(|d| &d.id == doc_id)
+            .ok_or_else(|| anyhow::anyhow!("document {doc_id} is gone"))?;
+        let bytes = self.blobs.get(&doc.blob_key).await?;
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(
+            i64,
+            Result<PageAnalysis, plansift_engine::PageError>,
+        )>(2);
+        let engine_stop = stop.clone();
+        let worker = tokio::task::spawn_blocking(move || {
+            let doc = match Document::open(Arc::new(bytes)) {
+                Ok(doc) => doc,
+                Err(e) => {
+                    for n in pending {
+                        let err = plansift_engine::PageError::Unreadable {
+                            page: n as usize,
+                            reason: e.to_string(),
+                        };
+                        if tx.blocking_send((n, Err(err))).is_err() {
+                            return;
+                        }
+                    }
+                    return;
+                }
+            };
+            let engine = Engine::new();
+            for n in pending {
+                let mut outcome = None;
+                engine.run(&doc, n as usize..=n as usize, &engine_stop, |r| {
+                    outcome = Some(r)
+                });
+                let Some(outcome) = outcome else { return };
+                if tx.blocking_send((n, outcome)).is_err() {
+                    return;
+                }
+            }
+        });
+        while let Some((n, outcome)) = rx.recv().await {
+            let commit = match outcome {
+                Ok(analysis) => {
+                    let final_kind = analysis.kind.as_str();
+                    let json = serde_json::to_string(&analysis)?;
+                    self.meta
+                        .commit_page(
+                            job_id,
+                            PageDone {
+                                document_id: doc_id.clone(),
+                                page_number: n,
+                                final_kind,
+                                analysis: json,
+                            },
+                            rates,
+                        )
+                        .await?
+                }
+                Err(e) => {
+                    self.meta
+                        .fail_page(job_id, doc_id, n, e.code(), &e.to_string())
+                        .await?
+                }
+            };
+            match commit {
+                PageCommit::Stored { .. } | PageCommit::AlreadyDone => {}
+                PageCommit::JobNotProcessing | PageCommit::Blocked => {
+                    stop.store(true, Ordering::Relaxed);
+                    break;
+                }
+            }
+        }
+        drop(rx);
+        worker.await?;
+        Ok(())
+    }
+
+    async fn finalize(&self, job_id: &str) -> TaskResult {
+        let Some(job) = self.meta.job(None, job_id).await? else {
+            return Ok(());
+        };
+        if job.status != JobStatus::Processing {
+            return Ok(());
+        }
+        let profile = self.profile_of(&job.org_id).await?;
+        let pages = self.meta.job_pages(job_id).await?;
+        let docs = self.meta.documents(job_id).await?;
+        let mut documents = Vec::new();
+        let mut evidence = Vec::new();
+        let mut errors = Vec::new();
+        let mut doc_status = Vec::new();
+        for d in &docs {
+            let mut doc_pages = Vec::new();
+            for p in pages.iter().filter(|p| p.document_id == d.id) {
+                let kind: &'static str = if p.preflight_kind == "drawing" {
+                    "drawing"
+                } else {
+                    "document"
+                };
+                let outcome = match (&p.status[..], &p.analysis) {
+                    ("done", Some(json)) => Ok(serde_json::from_str::<PageAnalysis>(json)?),
+                    _ => Err((
+                        p.error_code.clone().unwrap_or_else(|| "page_failed".into()),
+                        p.error_message.clone().unwrap_or_default(),
+                    )),
+                };
+                doc_pages.push((p.page_number as u32, kind, outcome));
+            }
+            let error = d
+                .error_code
+                .clone()
+                .map(|c| (c, d.error_message.clone().unwrap_or_default()));
+            let out = build_document(DocumentInput {
+                document_id: &d.id,
+                file_name: &d.file_name,
+                classification: d.classification.as_deref(),
+                content_type: &d.content_type,
+                file_size: d.file_size,
+                sha256: &d.sha256,
+                error,
+                pages: doc_pages,
+                project_id: Some(&job.project_id),
+            });
+            doc_status.push((
+                d.id.clone(),
+                out.document.status.clone(),
+                out.detected_classification.clone(),
+            ));
+            documents.push(out.document);
+            evidence.extend(out.evidence);
+            errors.extend(out.errors);
+        }
+        let successful: i64 = documents.iter().map(|d| d.successful_page_count).sum();
+        let any_failure = documents.iter().any(|d| d.status != "completed");
+        let status = if successful == 0 {
+            JobStatus::Failed
+        } else if any_failure {
+            JobStatus::CompletedWithErrors
+        } else {
+            JobStatus::Completed
+        };
+        let now = time::now();
+        let mut result_key = None;
+        if status.has_result() {
+            let result_url = format!(
+                "{}/api/open/v1/jobs/{}/result",
+                self.config.public_base_url.trim_end_matches('/'),
+                job.id
+            );
+            let result = ResultV1 {
+                schema_version: "v1".into(),
+                job: ResultJob {
+                    id: job.id.clone(),
+                    status: status.as_str().into(),
+                    external_id: job.external_id.clone(),
+                    created_at: time::format(&job.created_at),
+                    completed_at: Some(time::format(&now)),
+                    expires_at: Some(time::format(
+                        &(now + chrono::Duration::days(profile.retention_days)),
+                    )),
+                    result_url: Some(result_url),
+                    error: None,
+                },
+                usage: usage(
+                    &documents,
+                    profile.drawing_credits_per_page,
+                    profile.document_credits_per_page,
+                    job.credits_debited,
+                ),
+                documents,
+                evidence,
+                warnings: Vec::new(),
+                errors,
+                generated_at: time::format(&now),
+            };
+            let key = format!("results/{}.json", job.id);
+            self.blobs.put(&key, &serde_json::to_vec(&result)?).await?;
+            result_key = Some(key);
+        }
+        let error = (status == JobStatus::Failed).then(|| {
+            (
+                "processing_failed".to_string(),
+                "no page of the job could be processed".to_string(),
+            )
+        });
+        let row = self
+            .meta
+            .finalize(
+                job_id,
+                Finalization {
+                    status,
+                    result_key,
+                    error,
+                    documents: doc_status,
+                    retention_days: profile.retention_days,
+                },
+            )
+            .await?;
+        info!(job = job_id, status = row.status.as_str(), "job finalized");
+        Ok(())
+    }
+}
+
+/// The job error as an API view.
+pub fn job_error(job: &JobRow) -> Option<ErrorView> {
+    job.error_code.as_ref().map(|code| ErrorView {
+        code: code.clone(),
+        message: job.error_message.clone().unwrap_or_default(),
+    })
+}

@@ -1,0 +1,79 @@
+//! The blob store trait: bytes under opaque keys, written to a temporary name while hashing
+//! and published under their key once complete.
+
+use async_trait::async_trait;
+use std::io;
+
+/// A fully written temporary blob with its size and SHA-256 (lowercase hex).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StagedBlob {
+    pub temp: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+#[async_trait]
+pub trait BlobWriter: Send {
+    async fn write(&mut self, chunk: &[u8]) -> io::Result<()>;
+    /// Flushes to durable storage and returns the staged blob.
+    async fn finish(self: Box<Self>) -> io::Result<StagedBlob>;
+    /// Bytes written so far.
+    fn written(&self) -> u64;
+}
+
+#[async_trait]
+pub trait BlobStore: Send + Sync + 'static {
+    /// Starts writing a new temporary blob.
+    async fn stage(&self) -> io::Result<Box<dyn BlobWriter>>;
+    /// Moves a staged blob to its key (replacing what was there).
+    async fn publish(&self, staged: &StagedBlob, key: &str) -> io::Result<()>;
+    /// Drops a staged blob that will not be published.
+    async fn discard(&self, staged: &StagedBlob) -> io::Result<()>;
+    async fn get(&self, key: &str) -> io::Result<Vec<u8>>;
+    async fn delete(&self, key: &str) -> io::Result<()>;
+    async fn exists(&self, key: &str) -> io::Result<bool>;
+
+    /// Writes small bytes under a key in one step (stage, write, publish).
+    async fn put(&self, key: &str, bytes: &[u8]) -> io::Result<StagedBlob> {
+        let mut w = self.stage().await?;
+        w.write(bytes).await?;
+        let staged = w.finish().await?;
+        self.publish(&staged, key).await?;
+        Ok(staged)
+    }
+}
+
+/// Keys are made by the server (`documents/doc_…`, `results/job_….json`); anything else is refused
+/// before it reaches a filesystem path.
+pub fn valid_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 512
+        && !key.starts_with('/')
+        && key
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/'))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keys_cannot_escape() {
+        assert!(super::valid_key("documents/doc_01h"));
+        assert!(super::valid_key("results/job_01.json"));
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../b",
+            "a//b",
+            "a/./b",
+            "a%2e%2e",
+            "a b",
+        ] {
+            assert!(!super::valid_key(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! Persistence behind traits.
+//!
+//! - [`MetaStore`]: every row of Plansift (orgs, keys, ledger, projects, jobs, documents,
+//!   pages, tasks with leases, idempotency records). Each method that changes a job's status
+//!   writes the status, its event, its outbox row and its ledger rows in one transaction.
+//!   [`sqlite::SqliteStore`] is the embedded implementation (WAL mode, migrations embedded).
+//! - [`BlobStore`]: bytes. Writes go to a temporary name while hashing and are published under
+//!   their final key; [`local::LocalBlobStore`] keeps them on disk under the data directory.
+
+pub mod blob;
+pub mod local;
+pub mod meta;
+pub mod rows;
+pub mod sqlite;
+
+pub use blob::{BlobStore, BlobWriter, StagedBlob};
+pub use meta::{MetaStore, StoreError};
+pub use rows::*;

@@ -1,0 +1,129 @@
+//! Blobs on local disk: `<root>/tmp/<ulid>` while written, `<root>/<key>` once published.
+//! Files are fsynced before they are published; publishing is an atomic rename.
+
+use crate::blob::{BlobStore, BlobWriter, StagedBlob, valid_key};
+use async_trait::async_trait;
+use sha2::{Digest, Sha256};
+use std::io;
+use std::path::{Path, PathBuf};
+use tokio::io::AsyncWriteExt;
+
+pub struct LocalBlobStore {
+    root: PathBuf,
+}
+
+impl LocalBlobStore {
+    pub async fn open(root: &Path) -> io::Result<LocalBlobStore> {
+        tokio::fs::create_dir_all(root.join("tmp")).await?;
+        Ok(LocalBlobStore {
+            root: root.to_path_buf(),
+        })
+    }
+
+    fn path(&self, key: &str) -> io::Result<PathBuf> {
+        if !valid_key(key) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "invalid blob key",
+            ));
+        }
+        Ok(self.root.join(key))
+    }
+
+    fn temp_path(&self, temp: &str) -> io::Result<PathBuf> {
+        if !temp.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "invalid temporary name",
+            ));
+        }
+        Ok(self.root.join("tmp").join(temp))
+    }
+
+    /// Temporary files older than `age`, for the janitor.
+    pub async fn stale_temporaries(&self, age: std::time::Duration) -> io::Result<Vec<PathBuf>> {
+        let mut out = Vec::new();
+        let mut dir = tokio::fs::read_dir(self.root.join("tmp")).await?;
+        while let Some(entry) = dir.next_entry().await? {
+            let meta = entry.metadata().await?;
+            if meta.modified()?.elapsed().unwrap_or_default() > age {
+                out.push(entry.path());
+            }
+        }
+        Ok(out)
+    }
+}
+
+struct LocalWriter {
+    file: tokio::fs::File,
+    temp: String,
+    hasher: Sha256,
+    size: u64,
+}
+
+#[async_trait]
+impl BlobWriter for LocalWriter {
+    async fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
+        self.hasher.update(chunk);
+        self.size += chunk.len() as u64;
+        self.file.write_all(chunk).await
+    }
+
+    async fn finish(mut self: Box<Self>) -> io::Result<StagedBlob> {
+        self.file.flush().await?;
+        self.file.sync_all().await?;
+        Ok(StagedBlob {
+            temp: self.temp,
+            size: self.size,
+            sha256: hex::encode(self.hasher.finalize()),
+        })
+    }
+
+    fn written(&self) -> u64 {
+        self.size
+    }
+}
+
+#[async_trait]
+impl BlobStore for LocalBlobStore {
+    async fn stage(&self) -> io::Result<Box<dyn BlobWriter>> {
+        let temp = ulid::Ulid::new().to_string();
+        let file = tokio::fs::File::create(self.temp_path(&temp)?).await?;
+        Ok(Box::new(LocalWriter {
+            file,
+            temp,
+            hasher: Sha256::new(),
+            size: 0,
+        }))
+    }
+
+    async fn publish(&self, staged: &StagedBlob, key: &str) -> io::Result<()> {
+        let dest = self.path(key)?;
+        if let Some(parent) = dest.parent() {
+            tokio::fs::create_dir_all(parent).await?;
+        }
+        tokio::fs::rename(self.temp_path(&staged.temp)?, &dest).await
+    }
+
+    async fn discard(&self, staged: &StagedBlob) -> io::Result<()> {
+        match tokio::fs::remove_file(self.temp_path(&staged.temp)?).await {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    async fn get(&self, key: &str) -> io::Result<Vec<u8>> {
+        tokio::fs::read(self.path(key)?).await
+    }
+
+    async fn delete(&self, key: &str) -> io::Result<()> {
+        match tokio::fs::remove_file(self.path(key)?).await {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    async fn exists(&self, key: &str) -> io::Result<bool> {
+        tokio::fs::try_exists(self.path(key)?).await
+    }
+}

@@ -1,0 +1,166 @@
+//! The metadata store trait. One conformance suite (tests/conformance.rs) runs against every
+//! implementation.
+
+use crate::rows::*;
+use async_trait::async_trait;
+use plansift_types::api::{JobStatus, OpenApiProfile};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("a project with this name exists")]
+    NameTaken,
+    #[error("not allowed while the job is {0:?}")]
+    InvalidState(JobStatus),
+    #[error("limit {limit} exceeded (max {max})")]
+    LimitExceeded { limit: &'static str, max: i64 },
+    #[error("insufficient credits: {required} required, {available} available")]
+    InsufficientCredits { required: i64, available: i64 },
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migration(String),
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+}
+
+/// Rates a page is debited at, from the org profile.
+#[derive(Clone, Copy, Debug)]
+pub struct Rates {
+    pub drawing: i64,
+    pub document: i64,
+}
+
+impl Rates {
+    pub fn of(profile: &OpenApiProfile) -> Rates {
+        Rates {
+            drawing: profile.drawing_credits_per_page,
+            document: profile.document_credits_per_page,
+        }
+    }
+
+    pub fn for_kind(&self, kind: &str) -> i64 {
+        if kind == "drawing" {
+            self.drawing
+        } else {
+            self.document
+        }
+    }
+}
+
+#[async_trait]
+pub trait MetaStore: Send + Sync + 'static {
+    /// The store answers and its migrations are applied.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    // Organizations, keys, credits.
+    /// Creates the organization with a default profile and an opening grant unless it exists.
+    /// Returns the org and whether it was created.
+    async fn ensure_org(
+        &self,
+        name: &str,
+        opening_grant: i64,
+    ) -> Result<(OrgRow, bool), StoreError>;
+    async fn org(&self, id: &str) -> Result<Option<OrgRow>, StoreError>;
+    async fn org_by_name(&self, name: &str) -> Result<Option<OrgRow>, StoreError>;
+    async fn orgs(&self) -> Result<Vec<OrgRow>, StoreError>;
+    async fn create_key(&self, key: NewKey) -> Result<KeyRow, StoreError>;
+    async fn key_by_hash(&self, hash: &str) -> Result<Option<KeyRow>, StoreError>;
+    async fn touch_key(&self, id: &str, ip: Option<&str>) -> Result<(), StoreError>;
+    async fn balance(&self, org_id: &str) -> Result<Balance, StoreError>;
+    async fn ledger(&self, org_id: &str) -> Result<Vec<LedgerEntry>, StoreError>;
+
+    // Projects.
+    /// Creates a project in `provisioning`, charges `charge` credits and queues its provisioning,
+    /// in one transaction.
+    async fn create_project(
+        &self,
+        org_id: &str,
+        name: &str,
+        charge: i64,
+    ) -> Result<ProjectRow, StoreError>;
+    async fn set_project_ready(&self, project_id: &str) -> Result<(), StoreError>;
+    async fn projects(&self, org_id: &str) -> Result<Vec<ProjectRow>, StoreError>;
+    async fn project(&self, org_id: &str, id: &str) -> Result<Option<ProjectRow>, StoreError>;
+
+    // Jobs and uploads.
+    async fn create_job(&self, job: NewJob) -> Result<JobRow, StoreError>;
+    /// A job of the organization (or of any organization when `org_id` is `None`, for workers).
+    async fn job(&self, org_id: Option<&str>, id: &str) -> Result<Option<JobRow>, StoreError>;
+    async fn jobs(&self, org_id: &str, project_id: &str) -> Result<Vec<JobRow>, StoreError>;
+    async fn documents(&self, job_id: &str) -> Result<Vec<DocumentRow>, StoreError>;
+    /// Adds documents whose bytes are published, checking the job accepts uploads and the
+    /// per-job limits, and moves the job to `uploading`; all or nothing.
+    async fn add_documents(
+        &self,
+        job_id: &str,
+        docs: Vec<NewDocument>,
+    ) -> Result<Vec<Added>, StoreError>;
+    /// `uploading` → `preflighting` with the preflight task queued.
+    async fn complete_uploads(&self, job_id: &str) -> Result<JobRow, StoreError>;
+    async fn cancel_job(&self, job_id: &str) -> Result<JobRow, StoreError>;
+    async fn job_events(&self, job_id: &str) -> Result<Vec<JobEventRow>, StoreError>;
+
+    // Task queue with leases.
+    async fn claim_task(&self, owner: &str, lease_ms: i64) -> Result<Option<TaskRow>, StoreError>;
+    async fn renew_lease(
+        &self,
+        task_id: i64,
+        owner: &str,
+        lease_ms: i64,
+    ) -> Result<bool, StoreError>;
+    async fn finish_task(&self, task_id: i64, owner: &str) -> Result<(), StoreError>;
+    /// Gives a task back to the queue after a failure (it is claimed again, attempts counted).
+    async fn release_task(&self, task_id: i64, owner: &str, error: &str) -> Result<(), StoreError>;
+
+    // The work.
+    async fn commit_preflight(
+        &self,
+        job_id: &str,
+        docs: Vec<PreflightDoc>,
+        profile: &OpenApiProfile,
+        pages_per_task: i64,
+    ) -> Result<PreflightOutcome, StoreError>;
+    async fn commit_page(
+        &self,
+        job_id: &str,
+        page: PageDone,
+        rates: Rates,
+    ) -> Result<PageCommit, StoreError>;
+    async fn fail_page(
+        &self,
+        job_id: &str,
+        document_id: &str,
+        page_number: i64,
+        code: &str,
+        message: &str,
+    ) -> Result<PageCommit, StoreError>;
+    async fn job_pages(&self, job_id: &str) -> Result<Vec<PageRow>, StoreError>;
+    /// Terminal status, result key, document statuses and the release of unused credits, in one
+    /// transaction.
+    async fn finalize(&self, job_id: &str, f: Finalization) -> Result<JobRow, StoreError>;
+
+    // Idempotency (API.md §1).
+    async fn idempotency_begin(
+        &self,
+        org_id: &str,
+        endpoint: &str,
+        key: &str,
+        body_hash: &str,
+    ) -> Result<IdempotencyState, StoreError>;
+    async fn idempotency_finish(
+        &self,
+        org_id: &str,
+        endpoint: &str,
+        key: &str,
+        status_code: u16,
+        response: &str,
+    ) -> Result<(), StoreError>;
+    async fn idempotency_abort(
+        &self,
+        org_id: &str,
+        endpoint: &str,
+        key: &str,
+    ) -> Result<(), StoreError>;
+}

@@ -1,0 +1,354 @@
+//! The embedded [`MetaStore`]: SQLite in WAL mode through sqlx, migrations embedded and applied
+//! at open. Write transactions start with `BEGIN IMMEDIATE` so concurrent writers queue on the
+//! busy timeout instead of failing on a lock upgrade.
+
+mod jobs;
+mod migrate;
+mod orgs;
+mod work;
+
+use crate::meta::StoreError;
+use plansift_types::api::JobStatus;
+use plansift_types::ids::{IdKind, new_id};
+use plansift_types::time::{self, Timestamp};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use std::path::Path;
+use std::time::Duration;
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+type Tx = Transaction<'static, Sqlite>;
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and applies migrations.
+    pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(30))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        migrate::apply(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+
+    async fn write(&self) -> Result<Tx, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+pub(crate) fn ts(t: &Timestamp) -> String {
+    time::format(t)
+}
+
+pub(crate) fn parse_ts(s: &str) -> Result<Timestamp, StoreError> {
+    time::parse(s).ok_or_else(|| StoreError::Corrupt(format!("timestamp {s:?}")))
+}
+
+pub(crate) fn parse_opt_ts(s: Option<String>) -> Result<Option<Timestamp>, StoreError> {
+    s.map(|s| parse_ts(&s)).transpose()
+}
+
+/// Moves a job from `from` to `to` if the status machine allows it, recording the event and,
+/// when the job has a webhook, its outbox row: all inside the caller's transaction.
+pub(crate) async fn transition(
+    tx: &mut Tx,
+    job_id: &str,
+    from: JobStatus,
+    to: JobStatus,
+) -> Result<(), StoreError> {
+    if !JobStatus::can_transition(from, to) {
+        return Err(StoreError::InvalidState(from));
+    }
+    let now = ts(&time::now());
+    let changed =
+        sqlx::query("UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? AND status = ?")
+            .bind(to.as_str())
+            .bind(&now)
+            .bind(job_id)
+            .bind(from.as_str())
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+    if changed == 0 {
+        return Err(StoreError::InvalidState(from));
+    }
+    record_event(tx, job_id, Some(from), to, &now).await
+}
+
+pub(crate) async fn record_event(
+    tx: &mut Tx,
+    job_id: &str,
+    from: Option<JobStatus>,
+    to: JobStatus,
+    now: &str,
+) -> Result<(), StoreError> {
+    let seq: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM job_events WHERE job_id = ?")
+            .bind(job_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    let event_id = new_id(IdKind::Event);
+    sqlx::query("INSERT INTO job_events (id, job_id, seq, previous_status, status, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(&event_id)
+        .bind(job_id)
+        .bind(seq)
+        .bind(from.map(|s| s.as_str()))
+        .bind(to.as_str())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    let payload = serde_json::json!({
+        "id": event_id, "type": "job.status_changed", "createdAt": now,
+        "data": {"jobId": job_id, "previousStatus": from.map(|s| s.as_str()), "status": to.as_str(), "sequence": seq}
+    });
+    sqlx::query(
+        "INSERT INTO webhook_outbox (event_id, job_id, seq, payload, next_attempt_at, created_at)
+         SELECT ?, id, ?, ?, ?, ? FROM jobs WHERE id = ? AND webhook_url IS NOT NULL",
+    )
+    .bind(&event_id)
+    .bind(seq)
+    .bind(payload.to_string())
+    .bind(now)
+    .bind(now)
+    .bind(job_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn insert_ledger(
+    tx: &mut Tx,
+    org_id: &str,
+    job_id: Option<&str>,
+    kind: &str,
+    available_delta: i64,
+    reserved_delta: i64,
+    note: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO ledger (org_id, job_id, kind, available_delta, reserved_delta, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(org_id)
+    .bind(job_id)
+    .bind(kind)
+    .bind(available_delta)
+    .bind(reserved_delta)
+    .bind(note)
+    .bind(ts(&time::now()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn available(tx: &mut Tx, org_id: &str) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT COALESCE(SUM(available_delta), 0) FROM ledger WHERE org_id = ?")
+            .bind(org_id)
+            .fetch_one(&mut **tx)
+            .await?,
+    )
+}
+
+pub(crate) async fn enqueue(
+    tx: &mut Tx,
+    kind: crate::rows::TaskKind,
+    subject: &str,
+    document: Option<&str>,
+    pages: Option<(i64, i64)>,
+    priority: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO tasks (job_id, kind, document_id, page_start, page_end, priority, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(subject)
+    .bind(kind.as_str())
+    .bind(document)
+    .bind(pages.map(|p| p.0))
+    .bind(pages.map(|p| p.1))
+    .bind(priority)
+    .bind(ts(&time::now()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+use crate::meta::{MetaStore, Rates};
+use crate::rows::*;
+use async_trait::async_trait;
+use plansift_types::api::OpenApiProfile;
+
+#[async_trait]
+impl MetaStore for SqliteStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        let applied = migrate::latest_applied(&self.pool).await?;
+        if applied < migrate::latest_known() {
+            return Err(StoreError::Migration(format!(
+                "schema at {applied}, expected {}",
+                migrate::latest_known()
+            )));
+        }
+        Ok(())
+    }
+    async fn ensure_org(&self, name: &str, grant: i64) -> Result<(OrgRow, bool), StoreError> {
+        self.ensure_org_impl(name, grant).await
+    }
+    async fn org(&self, id: &str) -> Result<Option<OrgRow>, StoreError> {
+        self.org_impl("id", id).await
+    }
+    async fn org_by_name(&self, name: &str) -> Result<Option<OrgRow>, StoreError> {
+        self.org_impl("name", name).await
+    }
+    async fn orgs(&self) -> Result<Vec<OrgRow>, StoreError> {
+        self.orgs_impl().await
+    }
+    async fn create_key(&self, key: NewKey) -> Result<KeyRow, StoreError> {
+        self.create_key_impl(key).await
+    }
+    async fn key_by_hash(&self, hash: &str) -> Result<Option<KeyRow>, StoreError> {
+        self.key_by_hash_impl(hash).await
+    }
+    async fn touch_key(&self, id: &str, ip: Option<&str>) -> Result<(), StoreError> {
+        self.touch_key_impl(id, ip).await
+    }
+    async fn balance(&self, org_id: &str) -> Result<Balance, StoreError> {
+        self.balance_impl(org_id).await
+    }
+    async fn ledger(&self, org_id: &str) -> Result<Vec<LedgerEntry>, StoreError> {
+        self.ledger_impl(org_id).await
+    }
+    async fn create_project(
+        &self,
+        org_id: &str,
+        name: &str,
+        charge: i64,
+    ) -> Result<ProjectRow, StoreError> {
+        self.create_project_impl(org_id, name, charge).await
+    }
+    async fn set_project_ready(&self, project_id: &str) -> Result<(), StoreError> {
+        self.set_project_ready_impl(project_id).await
+    }
+    async fn projects(&self, org_id: &str) -> Result<Vec<ProjectRow>, StoreError> {
+        self.projects_impl(org_id).await
+    }
+    async fn project(&self, org_id: &str, id: &str) -> Result<Option<ProjectRow>, StoreError> {
+        self.project_impl(org_id, id).await
+    }
+    async fn create_job(&self, job: NewJob) -> Result<JobRow, StoreError> {
+        self.create_job_impl(job).await
+    }
+    async fn job(&self, org_id: Option<&str>, id: &str) -> Result<Option<JobRow>, StoreError> {
+        self.job_impl(org_id, id).await
+    }
+    async fn jobs(&self, org_id: &str, project_id: &str) -> Result<Vec<JobRow>, StoreError> {
+        self.jobs_impl(org_id, project_id).await
+    }
+    async fn documents(&self, job_id: &str) -> Result<Vec<DocumentRow>, StoreError> {
+        self.documents_impl(job_id).await
+    }
+    async fn add_documents(
+        &self,
+        job_id: &str,
+        docs: Vec<NewDocument>,
+    ) -> Result<Vec<Added>, StoreError> {
+        self.add_documents_impl(job_id, docs).await
+    }
+    async fn complete_uploads(&self, job_id: &str) -> Result<JobRow, StoreError> {
+        self.complete_uploads_impl(job_id).await
+    }
+    async fn cancel_job(&self, job_id: &str) -> Result<JobRow, StoreError> {
+        self.cancel_job_impl(job_id).await
+    }
+    async fn job_events(&self, job_id: &str) -> Result<Vec<JobEventRow>, StoreError> {
+        self.job_events_impl(job_id).await
+    }
+    async fn claim_task(&self, owner: &str, lease_ms: i64) -> Result<Option<TaskRow>, StoreError> {
+        self.claim_task_impl(owner, lease_ms).await
+    }
+    async fn renew_lease(
+        &self,
+        task_id: i64,
+        owner: &str,
+        lease_ms: i64,
+    ) -> Result<bool, StoreError> {
+        self.renew_lease_impl(task_id, owner, lease_ms).await
+    }
+    async fn finish_task(&self, task_id: i64, owner: &str) -> Result<(), StoreError> {
+        self.finish_task_impl(task_id, owner).await
+    }
+    async fn release_task(&self, task_id: i64, owner: &str, error: &str) -> Result<(), StoreError> {
+        self.release_task_impl(task_id, owner, error).await
+    }
+    async fn commit_preflight(
+        &self,
+        job_id: &str,
+        docs: Vec<PreflightDoc>,
+        profile: &OpenApiProfile,
+        pages_per_task: i64,
+    ) -> Result<PreflightOutcome, StoreError> {
+        self.commit_preflight_impl(job_id, docs, profile, pages_per_task)
+            .await
+    }
+    async fn commit_page(
+        &self,
+        job_id: &str,
+        page: PageDone,
+        rates: Rates,
+    ) -> Result<PageCommit, StoreError> {
+        self.commit_page_impl(job_id, page, rates).await
+    }
+    async fn fail_page(
+        &self,
+        job_id: &str,
+        document_id: &str,
+        page_number: i64,
+        code: &str,
+        message: &str,
+    ) -> Result<PageCommit, StoreError> {
+        self.fail_page_impl(job_id, document_id, page_number, code, message)
+            .await
+    }
+    async fn job_pages(&self, job_id: &str) -> Result<Vec<PageRow>, StoreError> {
+        self.job_pages_impl(job_id).await
+    }
+    async fn finalize(&self, job_id: &str, f: Finalization) -> Result<JobRow, StoreError> {
+        self.finalize_impl(job_id, f).await
+    }
+    async fn idempotency_begin(
+        &self,
+        org_id: &str,
+        endpoint: &str,
+        key: &str,
+        body_hash: &str,
+    ) -> Result<IdempotencyState, StoreError> {
+        self.idempotency_begin_impl(org_id, endpoint, key, body_hash)
+            .await
+    }
+    async fn idempotency_finish(
+        &self,
+        org_id: &str,
+        endpoint: &str,
+        key: &str,
+        status_code: u16,
+        response: &str,
+    ) -> Result<(), StoreError> {
+        self.idempotency_finish_impl(org_id, endpoint, key, status_code, response)
+            .await
+    }
+    async fn idempotency_abort(
+        &self,
+        org_id: &str,
+        endpoint: &str,
+        key: &str,
+    ) -> Result<(), StoreError> {
+        self.idempotency_abort_impl(org_id, endpoint, key).await
+    }
+}

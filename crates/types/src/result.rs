@@ -1,0 +1,224 @@
+//! Result v1 (API.md §6): the immutable, citable output of a job.
+//!
+//! Every field of the contract is present; fields the engine does not fill are `null` or empty.
+
+use crate::api::ErrorView;
+use serde::{Deserialize, Serialize};
+
+/// A box normalized to the displayed page, origin top-left, each side in [0, 1].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Box01 {
+    pub left: f64,
+    pub top: f64,
+    pub right: f64,
+    pub bottom: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultV1 {
+    pub schema_version: String,
+    pub job: ResultJob,
+    pub usage: ResultUsage,
+    pub documents: Vec<ResultDocument>,
+    pub evidence: Vec<ResultEvidence>,
+    pub warnings: Vec<ResultIssue>,
+    pub errors: Vec<ResultIssue>,
+    pub generated_at: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultJob {
+    pub id: String,
+    pub status: String,
+    pub external_id: Option<String>,
+    pub created_at: String,
+    pub completed_at: Option<String>,
+    pub expires_at: Option<String>,
+    pub result_url: Option<String>,
+    pub error: Option<ErrorView>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultUsage {
+    pub page_count: i64,
+    pub successful_page_count: i64,
+    pub failed_page_count: i64,
+    pub drawing_page_count: i64,
+    pub document_page_count: i64,
+    pub successful_drawing_page_count: i64,
+    pub successful_document_page_count: i64,
+    pub drawing_credits_per_page: i64,
+    pub document_credits_per_page: i64,
+    pub credits_debited: i64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultIssue {
+    pub code: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_number: Option<i64>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultArtifact {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub path: String,
+    pub url: Option<String>,
+    pub content_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultDocument {
+    pub document_id: String,
+    pub file_name: String,
+    pub classification: String,
+    pub detected_classification: Option<String>,
+    pub content_type: String,
+    pub file_size: i64,
+    pub sha256: String,
+    pub status: String,
+    pub page_count: i64,
+    pub successful_page_count: i64,
+    pub failed_page_count: i64,
+    pub error: Option<ErrorView>,
+    pub artifacts: Vec<ResultArtifact>,
+    pub pages: Vec<ResultPage>,
+    pub sheets: Vec<ResultSheet>,
+    pub specifications: Option<Vec<ResultSpecSection>>,
+    pub docs: Option<Vec<ResultDocSection>>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultPage {
+    pub page_number: i64,
+    pub kind: String,
+    pub width: f64,
+    pub height: f64,
+    pub rotation: i64,
+    pub text_source: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BoxRef {
+    #[serde(rename = "box")]
+    pub bbox: Option<Box01>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FieldRef {
+    #[serde(rename = "box")]
+    pub bbox: Option<Box01>,
+    pub confidence: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SheetFields {
+    pub sheet_number: FieldRef,
+    pub sheet_name: FieldRef,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultSheet {
+    pub sheet_id: String,
+    pub page_number: i64,
+    pub sheet_number: Option<String>,
+    pub sheet_name: Option<String>,
+    pub sheet_display_name: Option<String>,
+    pub discipline: Option<String>,
+    pub discipline_code: Option<String>,
+    pub drawing_type: Option<String>,
+    pub title_block: BoxRef,
+    pub fields: SheetFields,
+    pub region_ids: Vec<String>,
+    pub artifacts: Vec<ResultArtifact>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultSpecPart {
+    pub label: String,
+    pub title: String,
+    pub page_start: i64,
+    pub page_end: i64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultSpecArticle {
+    pub number: String,
+    pub title: String,
+    pub page_number: i64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultSpecSection {
+    pub specification_id: String,
+    pub section_number: String,
+    pub section_title: String,
+    pub page_start: i64,
+    pub page_end: i64,
+    pub start_box: Option<Box01>,
+    pub parts: Vec<ResultSpecPart>,
+    pub articles: Vec<ResultSpecArticle>,
+    pub submittals: Vec<String>,
+    pub referenced_standards: Vec<String>,
+    pub related_sections: Vec<String>,
+    pub confidence: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultDocItem {
+    pub label: String,
+    pub text: String,
+    pub references: Vec<String>,
+    pub page_number: i64,
+    #[serde(rename = "box")]
+    pub bbox: Option<Box01>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultDocSection {
+    pub doc_section_id: String,
+    pub doc_type: String,
+    pub title: String,
+    pub page_start: i64,
+    pub page_end: i64,
+    pub items: Vec<ResultDocItem>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultEvidence {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub region_type: Option<String>,
+    pub label: Option<String>,
+    pub text: Option<String>,
+    pub document_id: String,
+    pub page_number: i64,
+    pub sheet_number: Option<String>,
+    #[serde(rename = "box")]
+    pub bbox: Option<Box01>,
+    pub source_catalog_uri: Option<String>,
+}
