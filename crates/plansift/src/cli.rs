@@ -1,8 +1,11 @@
-//! Command-line interface.
+//! Command-line interface: every setting is a flag with a `PLANSIFT_*` variable behind it.
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use plansift_store::MetaStore;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -17,12 +20,77 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the API server with its workers on the embedded store.
+    Serve(ServeArgs),
     /// Process one PDF and print its Result v1 JSON on stdout (no server, no data directory).
     Process {
         file: PathBuf,
         /// plans, specifications, documents, addenda, mixed or other
         #[arg(long)]
         classification: Option<String>,
+    },
+    /// Manage API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Args)]
+struct DataDir {
+    /// Where the database and blobs live.
+    #[arg(long, env = "PLANSIFT_DATA_DIR", default_value = "./plansift-data")]
+    data_dir: PathBuf,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    data: DataDir,
+    /// Address to listen on.
+    #[arg(long, env = "PLANSIFT_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Base URL clients reach this server at (default: http://<listen address>).
+    #[arg(long, env = "PLANSIFT_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Task loops in this process (default: the number of cores).
+    #[arg(long, env = "PLANSIFT_WORKERS")]
+    workers: Option<usize>,
+    /// Run no task loops here (scale-out: workers run elsewhere).
+    #[arg(long, env = "PLANSIFT_NO_WORKERS")]
+    no_workers: bool,
+    /// Seconds a claimed task is leased before another worker may take it.
+    #[arg(long, env = "PLANSIFT_TASK_LEASE_SECS", default_value_t = 30)]
+    task_lease_secs: u64,
+    /// Pages per page task.
+    #[arg(long, env = "PLANSIFT_PAGES_PER_TASK", default_value_t = 16)]
+    pages_per_task: i64,
+    /// Days a job may stay unfinished before it expires.
+    #[arg(long, env = "PLANSIFT_JOB_TTL_DAYS", default_value_t = 7)]
+    job_ttl_days: i64,
+    /// Allow http:// webhook targets.
+    #[arg(long, env = "PLANSIFT_WEBHOOK_ALLOW_HTTP")]
+    webhook_allow_http: bool,
+    /// Allow webhook targets on loopback and private addresses.
+    #[arg(long, env = "PLANSIFT_WEBHOOK_ALLOW_PRIVATE")]
+    webhook_allow_private: bool,
+    /// Admin token for /api/open-api and /api/admin (default: generated into <data-dir>/admin-token).
+    #[arg(long, env = "PLANSIFT_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Create an API key and print it, alone, on stdout. Works while the server runs.
+    Create {
+        #[command(flatten)]
+        data: DataDir,
+        /// Organization name (default: the bootstrap organization).
+        #[arg(long, default_value = plansift_server::app::DEFAULT_ORG)]
+        org: String,
+        #[arg(long)]
+        label: String,
+        /// Comma-separated: jobs:read, jobs:write, artifacts:read
+        #[arg(long, default_value = "jobs:read,jobs:write,artifacts:read")]
+        scopes: String,
     },
 }
 
@@ -33,10 +101,133 @@ pub fn run() -> ExitCode {
             file,
             classification,
         } => process(&file, classification.as_deref()),
+        Command::Serve(args) => runtime(serve(args)),
+        Command::Keys(KeysCommand::Create {
+            data,
+            org,
+            label,
+            scopes,
+        }) => runtime(create_key(data.data_dir, org, label, scopes)),
     }
 }
 
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PLANSIFT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn runtime(fut: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(fut) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    init_tracing();
+    let mut runner = plansift_jobs::RunnerConfig {
+        lease: Duration::from_secs(args.task_lease_secs.max(1)),
+        pages_per_task: args.pages_per_task.max(1),
+        ..Default::default()
+    };
+    if let Some(w) = args.workers {
+        runner.workers = w.max(1);
+    }
+    let config = plansift_server::AppConfig {
+        data_dir: args.data.data_dir,
+        listen: args.listen,
+        server: plansift_server::ServerConfig {
+            public_base_url: args.public_url.unwrap_or_default(),
+            webhook_allow_http: args.webhook_allow_http,
+            webhook_allow_private: args.webhook_allow_private,
+            job_ttl_days: args.job_ttl_days.max(1),
+        },
+        runner,
+        workers: !args.no_workers,
+        admin_token: args.admin_token,
+    };
+    let app = plansift_server::App::start(config).await?;
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    app.stop().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+async fn create_key(
+    data_dir: PathBuf,
+    org: String,
+    label: String,
+    scopes: String,
+) -> anyhow::Result<()> {
+    let scopes = plansift_types::Scope::parse_list(&scopes).map_err(anyhow::Error::msg)?;
+    if label.trim().is_empty() || label.chars().count() > 120 {
+        anyhow::bail!("--label must be 1-120 characters");
+    }
+    let (meta, _) = plansift_server::bootstrap(&data_dir, None).await?;
+    let org_row = meta
+        .org_by_name(&org)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no organization named {org:?}"))?;
+    let key = plansift_server::auth::generate_key();
+    meta.create_key(plansift_store::NewKey {
+        org_id: org_row.id,
+        label,
+        key_prefix: plansift_server::auth::key_prefix(&key),
+        key_hash: plansift_server::auth::hash_key(&key),
+        scopes,
+        expires_at: None,
+    })
+    .await?;
+    println!("{key}");
+    Ok(())
+}
+
 fn process(file: &std::path::Path, classification: Option<&str>) -> ExitCode {
+    if let Some(c) = classification {
+        if !plansift_types::api::is_classification(c) {
+            eprintln!("error: unknown classification {c:?}");
+            return ExitCode::from(2);
+        }
+    }
     let bytes = match std::fs::read(file) {
         Ok(b) => b,
         Err(e) => {

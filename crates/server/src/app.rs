@@ -1,0 +1,128 @@
+//! One running Plansift process: data directory, stores, runner and HTTP listener.
+
+use crate::state::{AppState, ServerConfig};
+use plansift_jobs::{Runner, RunnerConfig};
+use plansift_store::local::LocalBlobStore;
+use plansift_store::sqlite::SqliteStore;
+use plansift_store::{BlobStore, MetaStore};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// The opening grant of the bootstrap organization: large enough that a single-node install
+/// never blocks on credits unless an operator sets up billing.
+pub const BOOTSTRAP_GRANT: i64 = 1_000_000_000;
+pub const DEFAULT_ORG: &str = "default";
+
+#[derive(Clone, Debug)]
+pub struct AppConfig {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub server: ServerConfig,
+    pub runner: RunnerConfig,
+    /// Run task loops in this process (the embedded default).
+    pub workers: bool,
+    /// `PLANSIFT_ADMIN_TOKEN`; when unset the first start writes one to `<data-dir>/admin-token`.
+    pub admin_token: Option<String>,
+}
+
+pub struct App {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: watch::Sender<bool>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    runner: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Opens the stores under a data directory, creating it, applying migrations, and creating the
+/// bootstrap organization and admin token on first start.
+pub async fn bootstrap(
+    data_dir: &Path,
+    admin_token: Option<&str>,
+) -> anyhow::Result<(Arc<SqliteStore>, Arc<LocalBlobStore>)> {
+    tokio::fs::create_dir_all(data_dir).await?;
+    let meta = Arc::new(SqliteStore::open(&data_dir.join("plansift.db")).await?);
+    let blobs = Arc::new(LocalBlobStore::open(&data_dir.join("blobs")).await?);
+    let (org, created) = meta.ensure_org(DEFAULT_ORG, BOOTSTRAP_GRANT).await?;
+    if created {
+        tracing::info!(org = %org.id, data_dir = %data_dir.display(), "first start: created the default organization");
+    }
+    if admin_token.is_none() {
+        let path = data_dir.join("admin-token");
+        if !path.exists() {
+            let token = format!(
+                "pga_{}",
+                crate::auth::generate_key().trim_start_matches(crate::auth::KEY_PREFIX)
+            );
+            write_private(&path, &token)?;
+            tracing::info!(path = %path.display(), "wrote the admin token");
+        }
+    }
+    Ok((meta, blobs))
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(path)?;
+    f.write_all(contents.as_bytes())?;
+    f.sync_all()
+}
+
+impl App {
+    pub async fn start(config: AppConfig) -> anyhow::Result<App> {
+        let (meta, blobs) = bootstrap(&config.data_dir, config.admin_token.as_deref()).await?;
+        let meta: Arc<dyn MetaStore> = meta;
+        let blobs: Arc<dyn BlobStore> = blobs;
+        let listener = tokio::net::TcpListener::bind(config.listen).await?;
+        let addr = listener.local_addr()?;
+        let mut server_config = config.server.clone();
+        if server_config.public_base_url.is_empty() {
+            server_config.public_base_url = format!("http://{addr}");
+        }
+        let state = AppState {
+            meta: meta.clone(),
+            blobs: blobs.clone(),
+            config: Arc::new(server_config.clone()),
+        };
+        let (shutdown, rx) = watch::channel(false);
+        let runner = config.workers.then(|| {
+            let mut rc = config.runner.clone();
+            rc.public_base_url = server_config.public_base_url.clone();
+            let runner = Runner::new(meta.clone(), blobs.clone(), rc);
+            tokio::spawn(runner.run(rx.clone()))
+        });
+        let app = crate::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let mut server_rx = rx.clone();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = server_rx.wait_for(|stop| *stop).await;
+                })
+                .await
+        });
+        tracing::info!(%addr, "listening");
+        Ok(App {
+            addr,
+            state,
+            shutdown,
+            server,
+            runner,
+        })
+    }
+
+    /// Stops accepting requests, lets in-flight requests and the current page of each task
+    /// finish, and returns once everything committed is on disk.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(true);
+        self.server.await??;
+        if let Some(r) = self.runner {
+            r.await?;
+        }
+        Ok(())
+    }
+}

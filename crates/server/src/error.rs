@@ -1,0 +1,130 @@
+//! The error envelope of API.md §1, written once. Every handler returns [`ApiError`]; internal
+//! causes are logged with their chain and hidden from clients.
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use plansift_store::StoreError;
+use plansift_types::ErrorCode;
+use serde_json::{Value, json};
+
+tokio::task_local! {
+    /// The request id of the request being served, for error bodies.
+    pub static REQUEST_ID: String;
+}
+
+pub fn current_request_id() -> String {
+    REQUEST_ID.try_with(|id| id.clone()).unwrap_or_default()
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub details: Option<Value>,
+    pub retry_after: Option<u64>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            code,
+            message: message.into(),
+            details: None,
+            retry_after: None,
+        }
+    }
+
+    pub fn with_details(mut self, details: Value) -> ApiError {
+        self.details = Some(details);
+        self
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+        ApiError::new(ErrorCode::InvalidRequest, message).with_details(json!({ "field": field }))
+    }
+
+    pub fn not_found() -> ApiError {
+        ApiError::new(ErrorCode::NotFound, "no such resource")
+    }
+
+    pub fn job_state(status: plansift_types::JobStatus) -> ApiError {
+        ApiError::new(
+            ErrorCode::InvalidJobState,
+            format!("not allowed while the job is {}", status.as_str()),
+        )
+        .with_details(json!({ "status": status.as_str() }))
+    }
+
+    /// An unexpected failure: logged with its cause, answered as `internal`.
+    pub fn internal(cause: impl std::fmt::Display) -> ApiError {
+        tracing::error!(error = %cause, request_id = %current_request_id(), "internal error");
+        ApiError::new(ErrorCode::Internal, "internal error")
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::NotFound => ApiError::not_found(),
+            StoreError::NameTaken => ApiError::new(
+                ErrorCode::ProjectNameTaken,
+                "a project with this name exists",
+            ),
+            StoreError::InvalidState(status) => ApiError::job_state(status),
+            StoreError::LimitExceeded { limit, max } => {
+                ApiError::new(ErrorCode::LimitExceeded, format!("{limit} exceeded"))
+                    .with_details(json!({ "limit": limit, "max": max }))
+            }
+            StoreError::InsufficientCredits {
+                required,
+                available,
+            } => ApiError::new(ErrorCode::InsufficientCredits, "not enough credits").with_details(
+                json!({ "requiredCredits": required, "availableCredits": available }),
+            ),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<std::io::Error> for ApiError {
+    fn from(e: std::io::Error) -> ApiError {
+        ApiError::internal(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut error = json!({ "code": self.code.as_str(), "message": self.message, "requestId": current_request_id() });
+        if let Some(details) = self.details {
+            error["details"] = details;
+        }
+        let status = StatusCode::from_u16(self.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, axum::Json(json!({ "error": error }))).into_response();
+        if let Some(secs) = self.retry_after {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                response.headers_mut().insert("retry-after", v);
+            }
+        }
+        response
+    }
+}
+
+/// Parses a JSON body, naming the offending field on error.
+pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let field = if path == "." {
+            // A missing field is reported at the parent; serde names it in the message.
+            let msg = inner.to_string();
+            msg.split('`').nth(1).unwrap_or("body").to_string()
+        } else {
+            path
+        };
+        ApiError::invalid(&field, format!("invalid request body: {inner}"))
+    })
+}

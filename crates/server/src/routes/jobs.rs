@@ -1,0 +1,228 @@
+//! Jobs (API.md §3): create, list, get, cancel, result, events.
+
+use crate::auth::{Auth, Read, Write};
+use crate::error::{ApiError, ApiResult, parse_json};
+use crate::idempotency::{idempotent, key_from};
+use crate::state::AppState;
+use crate::views::{job_view, load_job, load_project};
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use plansift_store::{NewJob, ProjectStatus};
+use plansift_types::ErrorCode;
+use rand::RngCore;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateJob {
+    external_id: Option<String>,
+    webhook_url: Option<String>,
+}
+
+/// `wss_` and the base64 of 32 random bytes (the Standard Webhooks secret format).
+fn webhook_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    format!(
+        "wss_{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
+}
+
+fn check_webhook_url(state: &AppState, raw: &str) -> ApiResult<String> {
+    let bad = |why: &str| {
+        ApiError::new(ErrorCode::InvalidWebhookUrl, why.to_string())
+            .with_details(json!({ "field": "webhookUrl" }))
+    };
+    let url = url::Url::parse(raw).map_err(|_| bad("webhookUrl is not a URL"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if state.config.webhook_allow_http => {}
+        _ => return Err(bad("webhookUrl must use https")),
+    }
+    let host = url.host().ok_or_else(|| bad("webhookUrl has no host"))?;
+    if !state.config.webhook_allow_private {
+        let forbidden = match host {
+            url::Host::Ipv4(ip) => {
+                ip.is_loopback()
+                    || ip.is_private()
+                    || ip.is_link_local()
+                    || ip.is_multicast()
+                    || ip.is_unspecified()
+            }
+            url::Host::Ipv6(ip) => {
+                ip.is_loopback()
+                    || ip.is_multicast()
+                    || ip.is_unspecified()
+                    || (ip.segments()[0] & 0xfe00) == 0xfc00
+                    || (ip.segments()[0] & 0xffc0) == 0xfe80
+            }
+            url::Host::Domain(d) => {
+                d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost")
+            }
+        };
+        if forbidden {
+            return Err(bad("webhookUrl resolves to a forbidden address"));
+        }
+    }
+    Ok(url.to_string())
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Auth(who, ..): Auth<Write>,
+    Path(project_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let key = key_from(&headers)?;
+    let project = load_project(state.meta.as_ref(), &who.org_id, &project_id).await?;
+    let req: CreateJob = if body.is_empty() {
+        CreateJob {
+            external_id: None,
+            webhook_url: None,
+        }
+    } else {
+        parse_json(&body)?
+    };
+    if req
+        .external_id
+        .as_ref()
+        .is_some_and(|e| e.chars().count() > 180)
+    {
+        return Err(ApiError::invalid(
+            "externalId",
+            "externalId must be at most 180 characters",
+        ));
+    }
+    let webhook_url = req
+        .webhook_url
+        .as_deref()
+        .map(|u| check_webhook_url(&state, u))
+        .transpose()?;
+    if project.status != ProjectStatus::Ready {
+        return Err(ApiError::new(
+            ErrorCode::ProjectNotReady,
+            "the project is not ready yet",
+        ));
+    }
+    let endpoint = format!("POST /projects/{}/jobs", project.id);
+    idempotent(&state, &who.org_id, &endpoint, key, &body, || async {
+        let secret = webhook_secret();
+        let job = state
+            .meta
+            .create_job(NewJob {
+                org_id: who.org_id.clone(),
+                project_id: project.id.clone(),
+                external_id: req.external_id.clone(),
+                webhook_url: webhook_url.clone(),
+                webhook_secret: Some(secret.clone()),
+                ttl_days: state.config.job_ttl_days,
+            })
+            .await?;
+        let view = job_view(&state, &job).await?;
+        Ok((
+            StatusCode::ACCEPTED,
+            json!({ "job": view, "webhookSigningSecret": secret }),
+        ))
+    })
+    .await
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Auth(who, ..): Auth<Read>,
+    Path(project_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let project = load_project(state.meta.as_ref(), &who.org_id, &project_id).await?;
+    let mut jobs = Vec::new();
+    for job in state.meta.jobs(&who.org_id, &project.id).await? {
+        jobs.push(job_view(&state, &job).await?);
+    }
+    Ok(Json(json!({ "jobs": jobs })))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Auth(who, ..): Auth<Read>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let job = load_job(state.meta.as_ref(), &who.org_id, &id).await?;
+    Ok(Json(json!({ "job": job_view(&state, &job).await? })))
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    Auth(who, ..): Auth<Write>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let job = load_job(state.meta.as_ref(), &who.org_id, &id).await?;
+    if job.status.is_terminal() {
+        return Err(ApiError::job_state(job.status));
+    }
+    let job = state.meta.cancel_job(&job.id).await?;
+    Ok(Json(json!({ "job": job_view(&state, &job).await? })))
+}
+
+pub async fn events(
+    State(state): State<AppState>,
+    Auth(who, ..): Auth<Read>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let job = load_job(state.meta.as_ref(), &who.org_id, &id).await?;
+    let events: Vec<Value> = state
+        .meta
+        .job_events(&job.id)
+        .await?
+        .into_iter()
+        .map(|e| {
+            json!({ "id": e.id, "type": "job.status_changed", "previousStatus": e.previous_status, "status": e.status,
+                    "createdAt": plansift_types::time::format(&e.created_at) })
+        })
+        .collect();
+    Ok(Json(json!({ "events": events })))
+}
+
+/// The stored Result v1, byte for byte, with a strong ETag.
+pub async fn result(
+    State(state): State<AppState>,
+    Auth(who, ..): Auth<Read>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let job = load_job(state.meta.as_ref(), &who.org_id, &id).await?;
+    let key = match (&job.result_key, job.status.has_result()) {
+        (Some(key), true) => key.clone(),
+        _ => {
+            return Err(
+                ApiError::new(ErrorCode::ResultNotAvailable, "the job has no result")
+                    .with_details(json!({ "status": job.status.as_str() })),
+            );
+        }
+    };
+    let bytes = state.blobs.get(&key).await?;
+    let etag = format!(
+        "\"{}\"",
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes))
+    );
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (header::ETAG, etag),
+        ],
+        Body::from(bytes),
+    )
+        .into_response())
+}

@@ -1,0 +1,6 @@
+//! HTTP routes, one file per resource.
+
+pub mod health;
+pub mod jobs;
+pub mod projects;
+pub mod uploads;

@@ -1,0 +1,368 @@
+//! Uploads (API.md §4.1 and §4.4): the streamed multipart form and complete.
+
+use crate::auth::{Auth, Write};
+use crate::error::{ApiError, ApiResult, parse_json};
+use crate::idempotency::{idempotent, key_from};
+use crate::state::AppState;
+use crate::views::{job_view, load_job};
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use plansift_store::{Added, BlobStore, JobRow, NewDocument, ProjectStatus, StagedBlob};
+use plansift_types::ErrorCode;
+use plansift_types::api::{JobStatus, MAX_BYTES_PER_JOB, MAX_FILES_PER_JOB, is_classification};
+use plansift_types::ids::{IdKind, new_id};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UploadMetadata {
+    #[allow(dead_code)]
+    client_upload_flow_id: Option<String>,
+    files: Vec<FileMetadata>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+struct FileMetadata {
+    part_name: String,
+    file_name: String,
+    content_type: String,
+    classification: Option<String>,
+    sha256: Option<String>,
+}
+
+pub fn is_sha256(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+fn check_metadata(meta: &UploadMetadata) -> ApiResult<()> {
+    if meta.files.is_empty() || meta.files.len() > 100 {
+        return Err(ApiError::invalid(
+            "files",
+            "metadata must describe 1-100 files",
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, f) in meta.files.iter().enumerate() {
+        if f.part_name.is_empty() || !seen.insert(f.part_name.as_str()) || f.part_name == "metadata"
+        {
+            return Err(ApiError::invalid(
+                &format!("files[{i}].partName"),
+                "part names must be unique and not 'metadata'",
+            ));
+        }
+        if f.file_name.trim().is_empty() || f.file_name.len() > 1024 {
+            return Err(ApiError::invalid(
+                &format!("files[{i}].fileName"),
+                "fileName must be 1-1024 characters",
+            ));
+        }
+        if let Some(c) = &f.classification {
+            if !is_classification(c) {
+                return Err(ApiError::invalid(
+                    &format!("files[{i}].classification"),
+                    "unknown classification",
+                ));
+            }
+        }
+        if let Some(s) = &f.sha256 {
+            if !is_sha256(s) {
+                return Err(ApiError::invalid(
+                    &format!("files[{i}].sha256"),
+                    "sha256 must be 64 lowercase hex characters",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks the job accepts uploads: its project is ready and its status allows them.
+pub async fn check_accepts_uploads(state: &AppState, job: &JobRow) -> ApiResult<()> {
+    let project = state
+        .meta
+        .project(&job.org_id, &job.project_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if project.status != ProjectStatus::Ready {
+        return Err(ApiError::new(
+            ErrorCode::ProjectNotReady,
+            "the project is not ready yet",
+        ));
+    }
+    match job.status {
+        JobStatus::AwaitingUploads | JobStatus::Uploading => Ok(()),
+        other => Err(ApiError::job_state(other)),
+    }
+}
+
+/// Staged parts of one request; dropped unpublished on any error.
+struct Staged {
+    blobs: std::sync::Arc<dyn BlobStore>,
+    parts: Vec<(FileMetadata, StagedBlob)>,
+}
+
+impl Staged {
+    async fn discard(self) {
+        for (_, s) in &self.parts {
+            if let Err(e) = self.blobs.discard(s).await {
+                tracing::warn!(error = %e, "discarding a staged upload failed");
+            }
+        }
+    }
+}
+
+pub async fn upload_files(
+    State(state): State<AppState>,
+    Auth(who, ..): Auth<Write>,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> ApiResult<Json> {
+    let job = load_job(state.meta.as_ref(), &who.org_id, &id).await?;
+    check_accepts_uploads(&state, &job).await?;
+    let mut staged = Staged {
+        blobs: state.blobs.clone(),
+        parts: Vec::new(),
+    };
+    match receive(&state, &job, multipart, &mut staged).await {
+        Ok(()) => {}
+        Err(e) => {
+            staged.discard().await;
+            return Err(e);
+        }
+    }
+    // Publish under final keys, then commit the rows; a crash in between leaves only
+    // unreferenced blobs, which the janitor sweeps.
+    let mut docs = Vec::new();
+    for (meta, blob) in &staged.parts {
+        let doc_id = new_id(IdKind::Document);
+        let key = format!("documents/{doc_id}");
+        state.blobs.publish(blob, &key).await?;
+        docs.push(NewDocument {
+            id: doc_id,
+            file_name: meta.file_name.clone(),
+            content_type: meta.content_type.clone(),
+            classification: meta.classification.clone(),
+            file_size: blob.size as i64,
+            sha256: blob.sha256.clone(),
+            blob_key: key,
+        });
+    }
+    let added = match state.meta.add_documents(&job.id, docs.clone()).await {
+        Ok(added) => added,
+        Err(e) => {
+            for d in &docs {
+                let _ = state.blobs.delete(&d.blob_key).await;
+            }
+            return Err(e.into());
+        }
+    };
+    let mut uploads = Vec::new();
+    for ((meta, blob), (doc, outcome)) in staged.parts.iter().zip(docs.iter().zip(added)) {
+        let (document_id, status) = match outcome {
+            Added::Uploaded(id) => (id, "uploaded"),
+            Added::Skipped(existing) => {
+                state.blobs.delete(&doc.blob_key).await?;
+                (existing, "skipped")
+            }
+        };
+        uploads.push(json!({
+            "documentId": document_id, "partName": meta.part_name, "fileName": meta.file_name,
+            "contentType": meta.content_type, "classification": meta.classification,
+            "fileSize": blob.size, "sha256": blob.sha256, "status": status,
+        }));
+    }
+    let job = state
+        .meta
+        .job(Some(&who.org_id), &job.id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(axum::Json(
+        json!({ "job": job_view(&state, &job).await?, "status": "uploaded", "uploads": uploads }),
+    ))
+}
+
+type Json = axum::Json<Value>;
+
+fn framing(e: axum::extract::multipart::MultipartError) -> ApiError {
+    ApiError::new(
+        ErrorCode::InvalidRequest,
+        format!("bad multipart body: {e}"),
+    )
+}
+
+/// Reads the `metadata` part, then streams each described file part to a staged blob while
+/// hashing, enforcing the job's byte limit as bytes arrive.
+async fn receive(
+    state: &AppState,
+    job: &JobRow,
+    mut multipart: Multipart,
+    staged: &mut Staged,
+) -> ApiResult<()> {
+    let first = multipart
+        .next_field()
+        .await
+        .map_err(framing)?
+        .ok_or_else(|| ApiError::invalid("metadata", "the metadata part is required"))?;
+    if first.name() != Some("metadata") {
+        return Err(ApiError::invalid(
+            "metadata",
+            "the first part must be metadata",
+        ));
+    }
+    let text = first.bytes().await.map_err(framing)?;
+    if text.len() > 1 << 20 {
+        return Err(
+            ApiError::new(ErrorCode::PayloadTooLarge, "metadata is too large")
+                .with_details(json!({ "limit": 1 << 20 })),
+        );
+    }
+    let meta: UploadMetadata = parse_json(&text).map_err(|mut e| {
+        e.details = Some(json!({ "field": format!("metadata.{}", e.details.as_ref().and_then(|d| d["field"].as_str()).unwrap_or("")) }));
+        e
+    })?;
+    check_metadata(&meta)?;
+    let existing = state.meta.documents(&job.id).await?;
+    let existing_bytes: i64 = existing.iter().map(|d| d.file_size).sum();
+    if existing.len() + meta.files.len() > MAX_FILES_PER_JOB as usize {
+        return Err(
+            ApiError::new(ErrorCode::LimitExceeded, "too many files for one job")
+                .with_details(json!({ "limit": "maxFiles", "max": MAX_FILES_PER_JOB })),
+        );
+    }
+    let mut expected: HashMap<String, FileMetadata> = meta
+        .files
+        .iter()
+        .map(|f| (f.part_name.clone(), f.clone()))
+        .collect();
+    let mut received = 0i64;
+    while let Some(mut field) = multipart.next_field().await.map_err(framing)? {
+        let name = field.name().unwrap_or_default().to_string();
+        let Some(file) = expected.remove(&name) else {
+            return Err(ApiError::invalid(
+                &name,
+                format!("part {name:?} is not described in metadata"),
+            ));
+        };
+        let mut writer = state.blobs.stage().await?;
+        let mut chunk_err = None;
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) => {
+                    received += chunk.len() as i64;
+                    if existing_bytes + received > MAX_BYTES_PER_JOB {
+                        chunk_err = Some(ApiError::new(ErrorCode::LimitExceeded, "too many bytes for one job").with_details(json!({ "limit": "maxDeclaredBytes", "max": MAX_BYTES_PER_JOB })));
+                        break;
+                    }
+                    if let Err(e) = writer.write(&chunk).await {
+                        chunk_err = Some(ApiError::internal(e));
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    chunk_err = Some(framing(e));
+                    break;
+                }
+            }
+        }
+        let blob = writer.finish().await?;
+        if let Some(e) = chunk_err {
+            staged.parts.push((file, blob));
+            return Err(e);
+        }
+        let mismatch = file.sha256.as_ref().is_some_and(|s| s != &blob.sha256);
+        let actual = blob.sha256.clone();
+        staged.parts.push((file.clone(), blob));
+        if mismatch {
+            return Err(ApiError::new(
+                ErrorCode::ChecksumMismatch,
+                format!("part {name:?} does not match its declared sha256"),
+            )
+            .with_details(json!({ "partName": name, "expected": file.sha256, "actual": actual })));
+        }
+    }
+    if let Some(missing) = expected.keys().next() {
+        return Err(ApiError::invalid(
+            missing,
+            format!("part {missing:?} is described in metadata but was not sent"),
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct CompleteBody {
+    document_ids: Option<Vec<String>>,
+}
+
+pub async fn complete(
+    State(state): State<AppState>,
+    Auth(who, ..): Auth<Write>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let key = key_from(&headers)?;
+    let job = load_job(state.meta.as_ref(), &who.org_id, &id).await?;
+    let req: CompleteBody = if body.iter().all(u8::is_ascii_whitespace) {
+        CompleteBody::default()
+    } else {
+        parse_json(&body)?
+    };
+    let endpoint = format!("POST /jobs/{}/uploads/complete", job.id);
+    idempotent(&state, &who.org_id, &endpoint, key, &body, || async {
+        match job.status {
+            JobStatus::Uploading => {}
+            JobStatus::AwaitingUploads => {
+                return Err(ApiError::new(
+                    ErrorCode::UploadIncomplete,
+                    "no document has been uploaded",
+                )
+                .with_details(json!({ "documentIds": [] })));
+            }
+            // Complete is idempotent: once processing has started, it answers with the job.
+            JobStatus::Preflighting
+            | JobStatus::Processing
+            | JobStatus::BlockedInsufficientCredits
+            | JobStatus::Completed
+            | JobStatus::CompletedWithErrors
+            | JobStatus::Failed => {
+                return Ok((
+                    StatusCode::ACCEPTED,
+                    json!({ "job": job_view(&state, &job).await? }),
+                ));
+            }
+            JobStatus::Provisioning | JobStatus::Cancelled | JobStatus::Expired => {
+                return Err(ApiError::job_state(job.status));
+            }
+        }
+        let docs = state.meta.documents(&job.id).await?;
+        if let Some(ids) = &req.document_ids {
+            let missing: Vec<&String> = ids
+                .iter()
+                .filter(|id| !docs.iter().any(|d| &&d.id == id))
+                .collect();
+            if !missing.is_empty() {
+                return Err(ApiError::new(
+                    ErrorCode::UploadIncomplete,
+                    "listed documents are not fully uploaded",
+                )
+                .with_details(json!({ "documentIds": missing })));
+            }
+        }
+        let job = state.meta.complete_uploads(&job.id).await?;
+        Ok((
+            StatusCode::ACCEPTED,
+            json!({ "job": job_view(&state, &job).await? }),
+        ))
+    })
+    .await
+}
