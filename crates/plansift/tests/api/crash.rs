@@ -1,0 +1,222 @@
+//! Kill the real server with SIGKILL while a job is processing, start it again: the job
+//! finishes with every page processed and debited once, the ledger balanced, the upload intact.
+
+use crate::helpers::*;
+use plansift_store::MetaStore;
+use serde_json::{Value, json};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start(data: &std::path::Path, port: u16) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_plansift"))
+        .args(["serve", "--data-dir"])
+        .arg(data)
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--task-lease-secs",
+            "2",
+            "--pages-per-task",
+            "4",
+            "--workers",
+            "1",
+        ])
+        .env("PLANSIFT_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+async fn wait_ready(client: &reqwest::Client, port: u16) {
+    let started = Instant::now();
+    while client
+        .get(format!("http://127.0.0.1:{port}/readyz"))
+        .send()
+        .await
+        .map(|r| r.status() != 200)
+        .unwrap_or(true)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn sigkill_during_processing_loses_and_repeats_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let client = reqwest::Client::new();
+    let port = free_port();
+    let mut server = start(data.path(), port);
+    wait_ready(&client, port).await;
+    let out = Command::new(env!("CARGO_BIN_EXE_plansift"))
+        .args(["keys", "create", "--data-dir"])
+        .arg(data.path())
+        .args(["--label", "crash", "--scopes", "jobs:read,jobs:write"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let key = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(key.starts_with("pgk_live_"));
+
+    let base = format!("http://127.0.0.1:{port}/api/open/v1");
+    let post = |path: String, body: Value| {
+        client
+            .post(format!("{base}{path}"))
+            .bearer_auth(&key)
+            .json(&body)
+            .send()
+    };
+    let project: Value = post("/projects".into(), json!({ "name": "Crash" }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let project = project["project"]["id"].as_str().unwrap().to_string();
+    while client
+        .get(format!("{base}/projects/{project}"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["project"]["status"]
+        != "ready"
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let job: Value = post(format!("/projects/{project}/jobs"), json!({}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let job = job["job"]["id"].as_str().unwrap().to_string();
+    let book = std::fs::read(corpus(
+        "spec_test_suite/2024-09-11 Project Manual SC Justice Center Remodel.pdf",
+    ))
+    .unwrap();
+    let metadata = json!({ "files": [{ "partName": "file0", "fileName": "manual.pdf", "contentType": "application/pdf", "sha256": sha256_hex(&book) }] });
+    let form = reqwest::multipart::Form::new()
+        .text("metadata", metadata.to_string())
+        .part(
+            "file0",
+            reqwest::multipart::Part::bytes(book.clone()).file_name("manual.pdf"),
+        );
+    let up: Value = client
+        .post(format!("{base}/jobs/{job}/files"))
+        .bearer_auth(&key)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let doc_id = up["uploads"][0]["documentId"].as_str().unwrap().to_string();
+    assert_eq!(
+        post(format!("/jobs/{job}/uploads/complete"), json!({}))
+            .await
+            .unwrap()
+            .status(),
+        202
+    );
+
+    // Kill while pages are being committed.
+    let started = Instant::now();
+    let killed_at = loop {
+        let body: Value = client
+            .get(format!("{base}/jobs/{job}"))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let done = body["job"]["progress"]["pagesDone"].as_i64().unwrap_or(0);
+        if done >= 8 {
+            server.kill().unwrap();
+            server.wait().unwrap();
+            break done;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "processing never started"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert!(
+        killed_at < 380,
+        "the job finished before the kill ({killed_at} pages)"
+    );
+
+    let port = free_port();
+    let mut server = start(data.path(), port);
+    wait_ready(&client, port).await;
+    let base = format!("http://127.0.0.1:{port}/api/open/v1");
+    let done = wait_terminal(&client, &base, &key, &job, Duration::from_secs(300)).await;
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["pageCount"], 380);
+    assert_eq!(done["successfulPageCount"], 380);
+    assert_eq!(done["failedPageCount"], 0);
+    assert_eq!(done["billing"]["creditsDebited"], 380);
+
+    let meta = plansift_store::sqlite::SqliteStore::open(&data.path().join("plansift.db"))
+        .await
+        .unwrap();
+    let org = meta.org_by_name("default").await.unwrap().unwrap();
+    let ledger = meta.ledger(&org.id).await.unwrap();
+    let entries: Vec<_> = ledger
+        .iter()
+        .filter(|e| e.job_id.as_deref() == Some(job.as_str()))
+        .collect();
+    assert_eq!(entries.iter().filter(|e| e.kind == "reserve").count(), 1);
+    assert_eq!(
+        entries.iter().filter(|e| e.kind == "debit").count(),
+        380,
+        "every page debited exactly once"
+    );
+    assert_eq!(
+        entries.iter().map(|e| e.reserved_delta).sum::<i64>(),
+        0,
+        "reservation fully debited or released"
+    );
+    assert_eq!(entries.iter().map(|e| e.available_delta).sum::<i64>(), -380);
+    let balance = meta.balance(&org.id).await.unwrap();
+    assert_eq!(balance.reserved, 0);
+    assert_eq!(
+        balance.available,
+        plansift_server::app::BOOTSTRAP_GRANT - 380
+    );
+    let pages = meta.job_pages(&job).await.unwrap();
+    assert_eq!(pages.len(), 380);
+    assert!(
+        pages
+            .iter()
+            .all(|p| p.status == "done" && p.analysis.is_some())
+    );
+
+    let stored = std::fs::read(data.path().join("blobs/documents").join(&doc_id)).unwrap();
+    assert_eq!(
+        sha256_hex(&stored),
+        sha256_hex(&book),
+        "the upload is intact"
+    );
+}

@@ -1,0 +1,332 @@
+//! `TestApp` and typed helpers over the HTTP API.
+
+use plansift_store::{MetaStore, NewKey};
+use plansift_types::Scope;
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+pub fn corpus(rel: &str) -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus")
+        .join(rel);
+    assert!(p.exists(), "corpus file {} is missing", p.display());
+    p
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// A minimal PDF whose Standard security handler has a non-empty user password.
+pub fn encrypted_pdf() -> Vec<u8> {
+    let objs: [&[u8]; 4] = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
+        b"<< /Filter /Standard /V 2 /R 3 /Length 128 /P -3904 /O <a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1> /U <b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2> >>",
+    ];
+    let mut out = b"%PDF-1.6\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objs.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(o);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objs.len() + 1).as_bytes());
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R /Encrypt 4 0 R /ID [<00112233445566778899aabbccddeeff> <00112233445566778899aabbccddeeff>] >>\nstartxref\n{xref}\n%%EOF\n", objs.len() + 1)
+            .as_bytes(),
+    );
+    out
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub key: String,
+    pub client: reqwest::Client,
+    pub app: Option<plansift_server::App>,
+    pub data: tempfile::TempDir,
+}
+
+pub struct Upload<'a> {
+    pub part: &'a str,
+    pub name: &'a str,
+    pub bytes: Vec<u8>,
+    pub classification: Option<&'a str>,
+    /// Declared sha256; `None` sends none, `Some("")` sends the true one.
+    pub sha256: Option<String>,
+}
+
+impl<'a> Upload<'a> {
+    pub fn file(part: &'a str, path: &Path, classification: &'a str) -> Upload<'a> {
+        let bytes = std::fs::read(path).unwrap();
+        let sha = sha256_hex(&bytes);
+        let name = Box::leak(
+            path.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+                .into_boxed_str(),
+        );
+        Upload {
+            part,
+            name,
+            bytes,
+            classification: Some(classification),
+            sha256: Some(sha),
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(true).await
+}
+
+pub async fn spawn_app_with(workers: bool) -> TestApp {
+    let data = tempfile::tempdir().unwrap();
+    let config = plansift_server::AppConfig {
+        data_dir: data.path().to_path_buf(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        server: plansift_server::ServerConfig {
+            public_base_url: String::new(),
+            ..Default::default()
+        },
+        runner: plansift_jobs::RunnerConfig {
+            workers: 2,
+            pages_per_task: 8,
+            poll: Duration::from_millis(50),
+            ..Default::default()
+        },
+        workers,
+        admin_token: None,
+    };
+    let app = plansift_server::App::start(config).await.unwrap();
+    let base = format!("http://{}/api/open/v1", app.addr);
+    let org = app
+        .state
+        .meta
+        .org_by_name("default")
+        .await
+        .unwrap()
+        .unwrap();
+    let key = new_key(
+        app.state.meta.as_ref(),
+        &org.id,
+        &[Scope::JobsRead, Scope::JobsWrite, Scope::ArtifactsRead],
+    )
+    .await;
+    TestApp {
+        base,
+        key,
+        client: reqwest::Client::new(),
+        app: Some(app),
+        data,
+    }
+}
+
+pub async fn new_key(meta: &dyn MetaStore, org_id: &str, scopes: &[Scope]) -> String {
+    let key = plansift_server::auth::generate_key();
+    meta.create_key(NewKey {
+        org_id: org_id.into(),
+        label: "test".into(),
+        key_prefix: plansift_server::auth::key_prefix(&key),
+        key_hash: plansift_server::auth::hash_key(&key),
+        scopes: scopes.to_vec(),
+        expires_at: None,
+    })
+    .await
+    .unwrap();
+    key
+}
+
+impl TestApp {
+    pub fn meta(&self) -> &dyn MetaStore {
+        self.app.as_ref().unwrap().state.meta.as_ref()
+    }
+
+    pub async fn get_as(&self, key: &str, path: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.get_as(&self.key, path).await
+    }
+
+    pub async fn post_as(&self, key: &str, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.post_as(&self.key, path, body).await
+    }
+
+    pub async fn create_project(&self, name: &str) -> String {
+        let (status, body) = self.post("/projects", json!({ "name": name })).await;
+        assert_eq!(status, 202, "{body}");
+        let id = body["project"]["id"].as_str().unwrap().to_string();
+        let started = Instant::now();
+        loop {
+            let (_, p) = self.get(&format!("/projects/{id}")).await;
+            if p["project"]["status"] == "ready" {
+                return id;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "project never became ready"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn create_job(&self, project: &str) -> String {
+        let (status, body) = self
+            .post(
+                &format!("/projects/{project}/jobs"),
+                json!({ "externalId": "ext-1" }),
+            )
+            .await;
+        assert_eq!(status, 202, "{body}");
+        assert!(
+            body["webhookSigningSecret"]
+                .as_str()
+                .unwrap()
+                .starts_with("wss_")
+        );
+        body["job"]["id"].as_str().unwrap().to_string()
+    }
+
+    pub async fn upload_raw(
+        &self,
+        job: &str,
+        metadata: Value,
+        uploads: Vec<Upload<'_>>,
+    ) -> (u16, Value) {
+        let mut form = Form::new().text("metadata", metadata.to_string());
+        for u in uploads {
+            form = form.part(
+                u.part.to_string(),
+                Part::bytes(u.bytes)
+                    .file_name(u.name.to_string())
+                    .mime_str("application/pdf")
+                    .unwrap(),
+            );
+        }
+        let r = self
+            .client
+            .post(format!("{}/jobs/{job}/files", self.base))
+            .bearer_auth(&self.key)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn upload(&self, job: &str, uploads: Vec<Upload<'_>>) -> (u16, Value) {
+        let files: Vec<Value> = uploads
+            .iter()
+            .map(|u| {
+                let mut f = json!({ "partName": u.part, "fileName": u.name, "contentType": "application/pdf" });
+                if let Some(c) = u.classification {
+                    f["classification"] = json!(c);
+                }
+                if let Some(s) = &u.sha256 {
+                    f["sha256"] = json!(s);
+                }
+                f
+            })
+            .collect();
+        self.upload_raw(job, json!({ "files": files }), uploads)
+            .await
+    }
+
+    pub async fn complete(&self, job: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .post(format!("{}/jobs/{job}/uploads/complete", self.base))
+            .bearer_auth(&self.key)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn wait_job(&self, job: &str) -> Value {
+        wait_terminal(
+            &self.client,
+            &self.base,
+            &self.key,
+            job,
+            Duration::from_secs(300),
+        )
+        .await
+    }
+}
+
+pub async fn wait_terminal(
+    client: &reqwest::Client,
+    base: &str,
+    key: &str,
+    job: &str,
+    limit: Duration,
+) -> Value {
+    let started = Instant::now();
+    loop {
+        if let Ok(r) = client
+            .get(format!("{base}/jobs/{job}"))
+            .bearer_auth(key)
+            .send()
+            .await
+        {
+            if let Ok(body) = r.json::<Value>().await {
+                let status = body["job"]["status"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                if [
+                    "completed",
+                    "completed_with_errors",
+                    "failed",
+                    "cancelled",
+                    "expired",
+                ]
+                .contains(&status.as_str())
+                {
+                    return body["job"].clone();
+                }
+            }
+        }
+        assert!(
+            started.elapsed() < limit,
+            "job {job} did not finish in {limit:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
