@@ -325,7 +325,7 @@ pub fn drawing_type(number: Option<&str>, title: Option<&str>) -> Option<&'stati
         }
     }
     let n = number?;
-    let digit = n.chars().skip_while(|c| !c.is_ascii_digit()).next()?;
+    let digit = n.chars().find(|c| c.is_ascii_digit())?;
     Some(match digit {
         '0' => "general_notes",
         '1' => "plan",

@@ -253,10 +253,10 @@ fn group_words(glyphs: &[RawGlyph]) -> Vec<Word> {
             let off = (-dx * along.1 + dy * along.0).abs();
             off < 0.3 * size && gap > -0.3 * size && gap < 0.18 * size
         });
-        if !continues || blank {
-            if let Some((w, ..)) = cur.take() {
-                words.push(w);
-            }
+        if (!continues || blank)
+            && let Some((w, ..)) = cur.take()
+        {
+            words.push(w);
         }
         if blank {
             continue;

@@ -5,6 +5,9 @@ use plansift_engine::{DocumentAnalysis, PageAnalysis, PageKind, assemble};
 use plansift_types::ids::{IdKind, new_id};
 use plansift_types::result::*;
 
+/// A page's analysis, or its error code and message.
+pub type PageOutcome = Result<PageAnalysis, (String, String)>;
+
 /// What a document's pages came to: each page analysed, or failed with a code and message.
 pub struct DocumentInput<'a> {
     pub document_id: &'a str,
@@ -16,7 +19,7 @@ pub struct DocumentInput<'a> {
     /// The document error, when the whole document failed.
     pub error: Option<(String, String)>,
     /// Page number, preflight kind, and the analysis or the page error.
-    pub pages: Vec<(u32, &'static str, Result<PageAnalysis, (String, String)>)>,
+    pub pages: Vec<(u32, &'static str, PageOutcome)>,
     /// The project the job belongs to, for `sourceCatalogUri`s.
     pub project_id: Option<&'a str>,
 }

@@ -222,11 +222,11 @@ async fn create_key(
 }
 
 fn process(file: &std::path::Path, classification: Option<&str>) -> ExitCode {
-    if let Some(c) = classification {
-        if !plansift_types::api::is_classification(c) {
-            eprintln!("error: unknown classification {c:?}");
-            return ExitCode::from(2);
-        }
+    if let Some(c) = classification
+        && !plansift_types::api::is_classification(c)
+    {
+        eprintln!("error: unknown classification {c:?}");
+        return ExitCode::from(2);
     }
     let bytes = match std::fs::read(file) {
         Ok(b) => b,

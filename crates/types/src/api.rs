@@ -80,17 +80,21 @@ impl JobStatus {
         if !from.is_terminal() && matches!(to, Cancelled | Expired) {
             return true;
         }
-        match (from, to) {
-            (Provisioning, AwaitingUploads) => true,
-            (AwaitingUploads, Uploading) => true,
-            (Uploading, Preflighting) => true,
-            (Preflighting, Processing) => true,
-            (Preflighting, Failed) => true,
-            (Processing, Completed | CompletedWithErrors | Failed) => true,
-            (Preflighting | Processing, BlockedInsufficientCredits) => true,
-            (BlockedInsufficientCredits, Preflighting) => true,
-            _ => false,
-        }
+        matches!(
+            (from, to),
+            (Provisioning, AwaitingUploads)
+                | (AwaitingUploads, Uploading)
+                | (Uploading, Preflighting)
+                | (
+                    Preflighting,
+                    Processing | Failed | BlockedInsufficientCredits
+                )
+                | (
+                    Processing,
+                    Completed | CompletedWithErrors | Failed | BlockedInsufficientCredits
+                )
+                | (BlockedInsufficientCredits, Preflighting)
+        )
     }
 }
 

@@ -15,8 +15,24 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start(data: &std::path::Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_plansift"))
+/// The server process, killed with SIGKILL when dropped (also when an assertion fails).
+struct Server(Child);
+
+impl Server {
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn start(data: &std::path::Path, port: u16) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_plansift"))
         .args(["serve", "--data-dir"])
         .arg(data)
         .args([
@@ -33,7 +49,8 @@ fn start(data: &std::path::Path, port: u16) -> Child {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap()
+        .unwrap();
+    Server(child)
 }
 
 async fn wait_ready(client: &reqwest::Client, port: u16) {
@@ -149,8 +166,7 @@ async fn sigkill_during_processing_loses_and_repeats_nothing() {
             .unwrap();
         let done = body["job"]["progress"]["pagesDone"].as_i64().unwrap_or(0);
         if done >= 8 {
-            server.kill().unwrap();
-            server.wait().unwrap();
+            server.kill();
             break done;
         }
         assert!(
@@ -169,8 +185,7 @@ async fn sigkill_during_processing_loses_and_repeats_nothing() {
     wait_ready(&client, port).await;
     let base = format!("http://127.0.0.1:{port}/api/open/v1");
     let done = wait_terminal(&client, &base, &key, &job, Duration::from_secs(300)).await;
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
 
     assert_eq!(done["status"], "completed", "{done}");
     assert_eq!(done["pageCount"], 380);

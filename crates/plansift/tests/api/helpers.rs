@@ -304,23 +304,22 @@ pub async fn wait_terminal(
             .bearer_auth(key)
             .send()
             .await
+            && let Ok(body) = r.json::<Value>().await
         {
-            if let Ok(body) = r.json::<Value>().await {
-                let status = body["job"]["status"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
-                if [
-                    "completed",
-                    "completed_with_errors",
-                    "failed",
-                    "cancelled",
-                    "expired",
-                ]
-                .contains(&status.as_str())
-                {
-                    return body["job"].clone();
-                }
+            let status = body["job"]["status"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            if [
+                "completed",
+                "completed_with_errors",
+                "failed",
+                "cancelled",
+                "expired",
+            ]
+            .contains(&status.as_str())
+            {
+                return body["job"].clone();
             }
         }
         assert!(

@@ -63,21 +63,21 @@ fn check_metadata(meta: &UploadMetadata) -> ApiResult<()> {
                 "fileName must be 1-1024 characters",
             ));
         }
-        if let Some(c) = &f.classification {
-            if !is_classification(c) {
-                return Err(ApiError::invalid(
-                    &format!("files[{i}].classification"),
-                    "unknown classification",
-                ));
-            }
+        if let Some(c) = &f.classification
+            && !is_classification(c)
+        {
+            return Err(ApiError::invalid(
+                &format!("files[{i}].classification"),
+                "unknown classification",
+            ));
         }
-        if let Some(s) = &f.sha256 {
-            if !is_sha256(s) {
-                return Err(ApiError::invalid(
-                    &format!("files[{i}].sha256"),
-                    "sha256 must be 64 lowercase hex characters",
-                ));
-            }
+        if let Some(s) = &f.sha256
+            && !is_sha256(s)
+        {
+            return Err(ApiError::invalid(
+                &format!("files[{i}].sha256"),
+                "sha256 must be 64 lowercase hex characters",
+            ));
         }
     }
     Ok(())

@@ -91,6 +91,8 @@ CREATE TABLE webhook_outbox (
 CREATE TABLE documents (
     id TEXT PRIMARY KEY,
     job_id TEXT NOT NULL REFERENCES jobs(id),
+    -- Upload order within the job: results list documents in this order.
+    position INTEGER NOT NULL,
     org_id TEXT NOT NULL,
     file_name TEXT NOT NULL,
     content_type TEXT NOT NULL,

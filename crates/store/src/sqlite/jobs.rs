@@ -132,7 +132,7 @@ impl SqliteStore {
         &self,
         job_id: &str,
     ) -> Result<Vec<DocumentRow>, StoreError> {
-        sqlx::query("SELECT * FROM documents WHERE job_id = ? ORDER BY created_at, id")
+        sqlx::query("SELECT * FROM documents WHERE job_id = ? ORDER BY position")
             .bind(job_id)
             .fetch_all(&self.pool)
             .await?
@@ -185,11 +185,12 @@ impl SqliteStore {
                 });
             }
             sqlx::query(
-                "INSERT INTO documents (id, job_id, org_id, file_name, content_type, classification, file_size, sha256, blob_key, status, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'uploaded', ?)",
+                "INSERT INTO documents (id, job_id, position, org_id, file_name, content_type, classification, file_size, sha256, blob_key, status, created_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'uploaded', ?)",
             )
             .bind(&d.id)
             .bind(job_id)
+            .bind(count)
             .bind(&job.org_id)
             .bind(&d.file_name)
             .bind(&d.content_type)

@@ -374,7 +374,7 @@ impl SqliteStore {
 
     pub(crate) async fn job_pages_impl(&self, job_id: &str) -> Result<Vec<PageRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT p.* FROM pages p JOIN documents d ON d.id = p.document_id WHERE p.job_id = ? ORDER BY d.created_at, d.id, p.page_number",
+            "SELECT p.* FROM pages p JOIN documents d ON d.id = p.document_id WHERE p.job_id = ? ORDER BY d.position, p.page_number",
         )
         .bind(job_id)
         .fetch_all(&self.pool)

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what Plansift needs on a fresh Debian machine: the Rust toolchain is assumed (rustup),
+# the rest comes from Debian's packages. Safe to run again.
+set -euo pipefail
+need=()
+command -v cc >/dev/null || need+=(build-essential)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+command -v curl >/dev/null || need+=(curl)
+command -v python3 >/dev/null || need+=(python3)
+command -v tesseract >/dev/null || need+=(tesseract-ocr tesseract-ocr-eng)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}"
+fi

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, the engine's dependency boundary, and every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/plansift-target}
+export CARGO_TERM_COLOR=never
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+echo "== the engine knows nothing of servers, databases or object stores"
+if cargo tree -p plansift-engine -e normal --prefix none | grep -E '^(tokio|axum|sqlx|object_store|reqwest) ' ; then
+  echo "plansift-engine depends on a forbidden crate" >&2
+  exit 1
+fi
+
+echo "== cargo test"
+cargo test --workspace --no-fail-fast 2>&1 | tee "${TMPDIR:-/tmp}/plansift-test.log"
+status=${PIPESTATUS[0]}
+passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "${TMPDIR:-/tmp}/plansift-test.log" | awk '{p+=$4; f+=$6} END {print p" passed, "f" failed"}')
+echo "$passed"
+exit "$status"
