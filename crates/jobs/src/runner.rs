@@ -285,18 +285,7 @@ impl Runner {
         if job.status != JobStatus::Processing {
             return Ok(());
         }
-        let pending: Vec<i64> = self
-            .meta
-            .job_pages(job_id)
-            .await?
-            .into_iter()
-            .filter(|p| {
-                &p.document_id == doc_id
-                    && p.status == "pending"
-                    && (start..=end).contains(&p.page_number)
-            })
-            .map(|p| p.page_number)
-            .collect();
+        let pending = self.meta.pending_pages(job_id, doc_id, start, end).await?;
         if pending.is_empty() {
             return Ok(());
         }

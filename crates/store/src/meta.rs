@@ -137,6 +137,14 @@ pub trait MetaStore: Send + Sync + 'static {
         message: &str,
     ) -> Result<PageCommit, StoreError>;
     async fn job_pages(&self, job_id: &str) -> Result<Vec<PageRow>, StoreError>;
+    /// Page numbers of one document in `start..=end` that are still pending.
+    async fn pending_pages(
+        &self,
+        job_id: &str,
+        document_id: &str,
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<i64>, StoreError>;
     /// Terminal status, result key, document statuses and the release of unused credits, in one
     /// transaction.
     async fn finalize(&self, job_id: &str, f: Finalization) -> Result<JobRow, StoreError>;

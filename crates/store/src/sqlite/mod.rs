@@ -319,6 +319,23 @@ impl MetaStore for SqliteStore {
     async fn job_pages(&self, job_id: &str) -> Result<Vec<PageRow>, StoreError> {
         self.job_pages_impl(job_id).await
     }
+    async fn pending_pages(
+        &self,
+        job_id: &str,
+        document_id: &str,
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT page_number FROM pages WHERE job_id = ? AND document_id = ? AND status = 'pending' AND page_number BETWEEN ? AND ? ORDER BY page_number",
+        )
+        .bind(job_id)
+        .bind(document_id)
+        .bind(start)
+        .bind(end)
+        .fetch_all(&self.pool)
+        .await?)
+    }
     async fn finalize(&self, job_id: &str, f: Finalization) -> Result<JobRow, StoreError> {
         self.finalize_impl(job_id, f).await
     }
