@@ -50,19 +50,7 @@ pub fn process_file(file_name: &str, bytes: Vec<u8>, classification: Option<&str
         project_id: None,
     });
     let now = time::format(&time::now());
-    let debited = out
-        .document
-        .pages
-        .iter()
-        .filter(|p| p.width > 0.0)
-        .map(|p| {
-            if p.kind == "drawing" {
-                DRAWING_RATE
-            } else {
-                DOCUMENT_RATE
-            }
-        })
-        .sum();
+    let debited = out.tally.credits(DRAWING_RATE, DOCUMENT_RATE);
     let failed = out.document.status == "failed";
     let documents = vec![out.document];
     ResultV1 {
@@ -81,7 +69,7 @@ pub fn process_file(file_name: &str, bytes: Vec<u8>, classification: Option<&str
             result_url: None,
             error: None,
         },
-        usage: usage(&documents, DRAWING_RATE, DOCUMENT_RATE, debited),
+        usage: usage(&[out.tally], DRAWING_RATE, DOCUMENT_RATE, debited),
         documents,
         evidence: out.evidence,
         warnings: Vec::new(),

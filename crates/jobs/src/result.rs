@@ -24,8 +24,35 @@ pub struct DocumentInput<'a> {
     pub project_id: Option<&'a str>,
 }
 
+/// Page counts of one document by final kind, known where each page's outcome is known.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PageTally {
+    pub drawing: i64,
+    pub document: i64,
+    pub successful_drawing: i64,
+    pub successful_document: i64,
+}
+
+impl PageTally {
+    fn add(&mut self, kind: &str, ok: bool) {
+        if kind == "drawing" {
+            self.drawing += 1;
+            self.successful_drawing += ok as i64;
+        } else {
+            self.document += 1;
+            self.successful_document += ok as i64;
+        }
+    }
+
+    /// Credits for the successful pages at the given rates.
+    pub fn credits(&self, drawing_rate: i64, document_rate: i64) -> i64 {
+        self.successful_drawing * drawing_rate + self.successful_document * document_rate
+    }
+}
+
 pub struct DocumentOutput {
     pub document: ResultDocument,
+    pub tally: PageTally,
     pub evidence: Vec<ResultEvidence>,
     pub errors: Vec<ResultIssue>,
     pub detected_classification: Option<String>,
@@ -59,10 +86,11 @@ pub fn build_document(input: DocumentInput<'_>) -> DocumentOutput {
     }
     let mut analysed: Vec<PageAnalysis> = Vec::new();
     let mut pages = Vec::new();
-    let mut failed = 0i64;
+    let mut tally = PageTally::default();
     for (number, preflight_kind, outcome) in input.pages {
         match outcome {
             Ok(a) => {
+                tally.add(a.kind.as_str(), true);
                 pages.push(ResultPage {
                     page_number: number as i64,
                     kind: a.kind.as_str().into(),
@@ -74,7 +102,7 @@ pub fn build_document(input: DocumentInput<'_>) -> DocumentOutput {
                 analysed.push(a);
             }
             Err((code, message)) => {
-                failed += 1;
+                tally.add(preflight_kind, false);
                 pages.push(ResultPage {
                     page_number: number as i64,
                     kind: preflight_kind.into(),
@@ -208,7 +236,8 @@ pub fn build_document(input: DocumentInput<'_>) -> DocumentOutput {
     });
 
     let page_count = pages.len() as i64;
-    let successful = page_count - failed;
+    let successful = tally.successful_drawing + tally.successful_document;
+    let failed = page_count - successful;
     let status = if input.error.is_some() || (page_count > 0 && successful == 0) {
         "failed"
     } else if failed > 0 {
@@ -243,6 +272,7 @@ pub fn build_document(input: DocumentInput<'_>) -> DocumentOutput {
     };
     DocumentOutput {
         document,
+        tally,
         evidence,
         errors,
         detected_classification: detected,
@@ -251,7 +281,7 @@ pub fn build_document(input: DocumentInput<'_>) -> DocumentOutput {
 
 /// Usage totals over the documents of a result.
 pub fn usage(
-    documents: &[ResultDocument],
+    tallies: &[PageTally],
     drawing_rate: i64,
     document_rate: i64,
     debited: i64,
@@ -262,21 +292,14 @@ pub fn usage(
         credits_debited: debited,
         ..Default::default()
     };
-    for d in documents {
-        u.page_count += d.page_count;
-        u.successful_page_count += d.successful_page_count;
-        u.failed_page_count += d.failed_page_count;
-        for p in &d.pages {
-            // Failed pages carry no geometry.
-            let ok = p.width > 0.0;
-            if p.kind == "drawing" {
-                u.drawing_page_count += 1;
-                u.successful_drawing_page_count += ok as i64;
-            } else {
-                u.document_page_count += 1;
-                u.successful_document_page_count += ok as i64;
-            }
-        }
+    for t in tallies {
+        u.drawing_page_count += t.drawing;
+        u.document_page_count += t.document;
+        u.successful_drawing_page_count += t.successful_drawing;
+        u.successful_document_page_count += t.successful_document;
     }
+    u.page_count = u.drawing_page_count + u.document_page_count;
+    u.successful_page_count = u.successful_drawing_page_count + u.successful_document_page_count;
+    u.failed_page_count = u.page_count - u.successful_page_count;
     u
 }

@@ -200,6 +200,7 @@ impl Runner {
             (TaskKind::Finalize | TaskKind::Preflight, ..) => {
                 let job = self.meta.job(None, &task.subject_id).await?;
                 if let Some(job) = job.filter(|j| !j.status.is_terminal()) {
+                    let retention_days = self.profile_of(&job.org_id).await?.retention_days;
                     self.meta
                         .finalize(
                             &job.id,
@@ -211,7 +212,7 @@ impl Runner {
                                     "the job could not be completed".into(),
                                 )),
                                 documents: Vec::new(),
-                                retention_days: 30,
+                                retention_days,
                             },
                         )
                         .await?;
@@ -379,6 +380,7 @@ impl Runner {
         let pages = self.meta.job_pages(job_id).await?;
         let docs = self.meta.documents(job_id).await?;
         let mut documents = Vec::new();
+        let mut tallies = Vec::new();
         let mut evidence = Vec::new();
         let mut errors = Vec::new();
         let mut doc_status = Vec::new();
@@ -419,6 +421,7 @@ impl Runner {
                 out.document.status.clone(),
                 out.detected_classification.clone(),
             ));
+            tallies.push(out.tally);
             documents.push(out.document);
             evidence.extend(out.evidence);
             errors.extend(out.errors);
@@ -455,7 +458,7 @@ impl Runner {
                     error: None,
                 },
                 usage: usage(
-                    &documents,
+                    &tallies,
                     profile.drawing_credits_per_page,
                     profile.document_credits_per_page,
                     job.credits_debited,

@@ -1,7 +1,7 @@
 //! The error envelope of API.md §1, written once. Every handler returns [`ApiError`]; internal
 //! causes are logged with their chain and hidden from clients.
 
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use plansift_store::StoreError;
 use plansift_types::ErrorCode;
@@ -21,7 +21,6 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
     pub details: Option<Value>,
-    pub retry_after: Option<u64>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -32,7 +31,6 @@ impl ApiError {
             code,
             message: message.into(),
             details: None,
-            retry_after: None,
         }
     }
 
@@ -102,13 +100,7 @@ impl IntoResponse for ApiError {
         }
         let status = StatusCode::from_u16(self.code.http_status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = (status, axum::Json(json!({ "error": error }))).into_response();
-        if let Some(secs) = self.retry_after
-            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
-        {
-            response.headers_mut().insert("retry-after", v);
-        }
-        response
+        (status, axum::Json(json!({ "error": error }))).into_response()
     }
 }
 

@@ -108,7 +108,7 @@ async fn malformed_metadata_or_an_undescribed_part_stores_nothing() {
     .unwrap();
     let part = |name| Upload {
         part: name,
-        name: "a.pdf",
+        name: "a.pdf".into(),
         bytes: pdf.clone(),
         classification: None,
         sha256: None,
@@ -206,7 +206,7 @@ async fn bad_documents_fail_alone_uncharged_next_to_a_good_one() {
     let text = b"this is a text file, not a PDF".to_vec();
     let not_pdf = Upload {
         part: "file1",
-        name: "notes.txt",
+        name: "notes.txt".into(),
         sha256: Some(sha256_hex(&text)),
         bytes: text,
         classification: None,
@@ -214,7 +214,7 @@ async fn bad_documents_fail_alone_uncharged_next_to_a_good_one() {
     let locked = encrypted_pdf();
     let encrypted = Upload {
         part: "file2",
-        name: "locked.pdf",
+        name: "locked.pdf".into(),
         sha256: Some(sha256_hex(&locked)),
         bytes: locked,
         classification: Some("plans"),

@@ -88,39 +88,30 @@ async fn sigkill_during_processing_loses_and_repeats_nothing() {
     assert!(key.starts_with("pgk_live_"));
 
     let base = format!("http://127.0.0.1:{port}/api/open/v1");
-    let post = |path: String, body: Value| {
-        client
-            .post(format!("{base}{path}"))
-            .bearer_auth(&key)
-            .json(&body)
-            .send()
-    };
-    let project: Value = post("/projects".into(), json!({ "name": "Crash" }))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, project) = post_json(
+        &client,
+        &format!("{base}/projects"),
+        &key,
+        json!({ "name": "Crash" }),
+    )
+    .await;
+    assert_eq!(status, 202, "{project}");
     let project = project["project"]["id"].as_str().unwrap().to_string();
-    while client
-        .get(format!("{base}/projects/{project}"))
-        .bearer_auth(&key)
-        .send()
+    while get_json(&client, &format!("{base}/projects/{project}"), &key)
         .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap()["project"]["status"]
+        .1["project"]["status"]
         != "ready"
     {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let job: Value = post(format!("/projects/{project}/jobs"), json!({}))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, job) = post_json(
+        &client,
+        &format!("{base}/projects/{project}/jobs"),
+        &key,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 202, "{job}");
     let job = job["job"]["id"].as_str().unwrap().to_string();
     let book = std::fs::read(corpus(
         "spec_test_suite/2024-09-11 Project Manual SC Justice Center Remodel.pdf",
@@ -144,26 +135,19 @@ async fn sigkill_during_processing_loses_and_repeats_nothing() {
         .await
         .unwrap();
     let doc_id = up["uploads"][0]["documentId"].as_str().unwrap().to_string();
-    assert_eq!(
-        post(format!("/jobs/{job}/uploads/complete"), json!({}))
-            .await
-            .unwrap()
-            .status(),
-        202
-    );
+    let (status, _) = post_json(
+        &client,
+        &format!("{base}/jobs/{job}/uploads/complete"),
+        &key,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 202);
 
     // Kill while pages are being committed.
     let started = Instant::now();
     let killed_at = loop {
-        let body: Value = client
-            .get(format!("{base}/jobs/{job}"))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, body) = get_json(&client, &format!("{base}/jobs/{job}"), &key).await;
         let done = body["job"]["progress"]["pagesDone"].as_i64().unwrap_or(0);
         if done >= 8 {
             server.kill();

@@ -48,6 +48,31 @@ pub fn encrypted_pdf() -> Vec<u8> {
     out
 }
 
+/// GET with a bearer key: the status and the JSON body (`null` when there is none).
+pub async fn get_json(client: &reqwest::Client, url: &str, key: &str) -> (u16, Value) {
+    let r = client.get(url).bearer_auth(key).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// POST a JSON body with a bearer key: the status and the JSON body.
+pub async fn post_json(
+    client: &reqwest::Client,
+    url: &str,
+    key: &str,
+    body: Value,
+) -> (u16, Value) {
+    let r = client
+        .post(url)
+        .bearer_auth(key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
 pub struct TestApp {
     pub base: String,
     pub key: String,
@@ -58,10 +83,10 @@ pub struct TestApp {
 
 pub struct Upload<'a> {
     pub part: &'a str,
-    pub name: &'a str,
+    pub name: String,
     pub bytes: Vec<u8>,
     pub classification: Option<&'a str>,
-    /// Declared sha256; `None` sends none, `Some("")` sends the true one.
+    /// The sha256 declared in metadata; `None` declares none.
     pub sha256: Option<String>,
 }
 
@@ -69,13 +94,7 @@ impl<'a> Upload<'a> {
     pub fn file(part: &'a str, path: &Path, classification: &'a str) -> Upload<'a> {
         let bytes = std::fs::read(path).unwrap();
         let sha = sha256_hex(&bytes);
-        let name = Box::leak(
-            path.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned()
-                .into_boxed_str(),
-        );
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
         Upload {
             part,
             name,
@@ -153,15 +172,7 @@ impl TestApp {
     }
 
     pub async fn get_as(&self, key: &str, path: &str) -> (u16, Value) {
-        let r = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(key)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        get_json(&self.client, &format!("{}{path}", self.base), key).await
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {
@@ -169,16 +180,7 @@ impl TestApp {
     }
 
     pub async fn post_as(&self, key: &str, path: &str, body: Value) -> (u16, Value) {
-        let r = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(key)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        post_json(&self.client, &format!("{}{path}", self.base), key, body).await
     }
 
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
@@ -231,7 +233,7 @@ impl TestApp {
             form = form.part(
                 u.part.to_string(),
                 Part::bytes(u.bytes)
-                    .file_name(u.name.to_string())
+                    .file_name(u.name.clone())
                     .mime_str("application/pdf")
                     .unwrap(),
             );

@@ -20,8 +20,7 @@ use std::collections::HashMap;
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct UploadMetadata {
-    #[allow(dead_code)]
-    client_upload_flow_id: Option<String>,
+    // `clientUploadFlowId` is accepted and ignored, like every unknown field.
     files: Vec<FileMetadata>,
 }
 
