@@ -44,12 +44,12 @@ static NUMBER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static TITLE_LABEL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(SHEET|DRAWING|DWG)\s+(TITLE|NAME)\b|^TITLE:?$").unwrap());
+    LazyLock::new(|| Regex::new(r"(?i)^(SHEET|DRAWING|DWG)\s+(TITLE|NAME)\b|^TITLE:?$").unwrap());
 
 /// Words that mark title-block cells that are not the sheet title.
 static NOT_TITLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\b(PROJECT|DATE|SCALE|DRAWN|CHECKED|APPROVED|DESIGNED|JOB|NO\.|NUMBER|REVISION|REV\.|CONSULTANT|ARCHITECT|ENGINEER|ISSUE|SUBMITTAL|COPYRIGHT|SEAL|STAMP|LICENSE|INC\.?|LLC|PLLC|P\.?C\.?|CONTRACT|PHONE|FAX|WWW\.|\.COM|SUITE|STREET|AVENUE|SHEET\s+\d|OF\s+\d)\b",
+        r"\b(PROJECT|DATE|SCALE|DRAWN|CHECKED|APPROVED|DESIGNED|JOB|NO\.|NUMBER|REVISION|REV\.|CONSULTANT|ARCHITECT|ENGINEER|ISSUE|SUBMITTAL|COPYRIGHT|SEAL|STAMP|LICENSE|INC\.?|LLC|PLLC|P\.?C\.?|CONTRACT|PHONE|FAX|WWW\.|\.COM|SUITE|STREET|AVENUE|SHEET\s+\d|OF\s+\d|NOT\s+FOR\s+CONSTRUCTION|PRELIMINARY|FOR\s+REVIEW|ISSUED\s+FOR|CONCEPTUAL\s+DESIGN|CONSTRUCTION\s+DOCUMENTS|BID\s+SET|PERMIT\s+SET|DEPARTMENT\s+OF)\b",
     )
     .unwrap()
 });
@@ -133,7 +133,7 @@ pub fn read_sheet(text: &PageText, width: f32, height: f32) -> SheetGuess {
         let margin = scored.get(1).map(|s| best - s.0).unwrap_or(1.0);
         let mut number = field.clone();
         number.confidence = (0.4 + 0.15 * best + 0.3 * margin).clamp(0.05, 0.99);
-        guess.title = read_title(text, &number.bbox, width, height, median);
+        guess.title = read_title(text, &number, width, height, median);
         guess.title_block = Some(title_block_around(
             &number,
             guess.title.as_ref(),
@@ -173,18 +173,34 @@ fn is_title_text(s: &str) -> bool {
         && !NOT_TITLE.is_match(&s.to_uppercase())
 }
 
-/// The title: lines under a title label, else the largest lettered lines near the number.
+/// Words a sheet title is made of: titles name the view or the content of the sheet.
+static TITLE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(PLANS?|ELEVATIONS?|SECTIONS?|DETAILS?|SCHEDULES?|DIAGRAMS?|NOTES|LEGENDS?|COVER|INDEX|LAYOUT|RISERS?|DEMOLITION|FINISH(ES)?|CEILING|ROOF|FOUNDATION|FRAMING|LIGHTING|POWER|ABBREVIATIONS|SYMBOLS|ENLARGED|PERSPECTIVES?|ISOMETRIC|AXONOMETRIC|PROFILES?|SIGNAL|SIGNING|STRIPING|GRADING|UTILITY|UTILITIES|DRAINAGE|PIPING|DUCTWORK|SPECIFICATIONS|QUANTITIES|TABULATION|PHOTOMETRICS?|ONE-LINE|SINGLE-LINE|WIRING|CONDUIT)\b",
+    )
+    .unwrap()
+});
+
+/// The title: the lines of the cell under a title label, else the best-scoring lettered line
+/// near the number, extended by the lines stacked with it.
 fn read_title(
     text: &PageText,
-    number: &Rect,
+    number: &Field,
     width: f32,
     height: f32,
     median: f32,
 ) -> Option<Field> {
     let lines = &text.lines;
+    let usable = |l: &Line| {
+        let t = l.text.trim();
+        is_title_text(t)
+            && !TITLE_LABEL.is_match(t)
+            && !NUMBER_LABEL.is_match(t)
+            && !t.split_whitespace().any(|w| w == number.text)
+    };
     for label in lines.iter().filter(|l| TITLE_LABEL.is_match(l.text.trim())) {
         let reach = 8.0 * label.size;
-        let mut cell: Vec<&Line> = lines
+        let first = lines
             .iter()
             .filter(|l| {
                 l.dir == label.dir
@@ -192,56 +208,94 @@ fn read_title(
                     && l.bbox.y0 - label.bbox.y1 < reach
                     && l.bbox.x0 < label.bbox.x1 + reach
                     && l.bbox.x1 > label.bbox.x0 - 0.5 * reach
-                    && is_title_text(&l.text)
+                    && usable(l)
             })
-            .collect();
-        if let Some(title) = join_block(&mut cell) {
-            return Some(title);
+            .min_by(|a, b| a.bbox.y0.total_cmp(&b.bbox.y0));
+        if let Some(first) = first {
+            return Some(grow_block(lines, first, &usable, 0.7));
         }
     }
-    // No label: lettered lines within the title-block neighbourhood of the number.
-    let (cx, cy) = number.center();
+    // No label: lettered lines within the title-block neighbourhood of the number, scored by
+    // size, title vocabulary and distance.
+    let (cx, cy) = number.bbox.center();
     let reach_x = 0.25 * width;
     let reach_y = 0.2 * height;
-    let mut near: Vec<&Line> = lines
+    let near: Vec<&Line> = lines
         .iter()
         .filter(|l| {
             let (lx, ly) = l.bbox.center();
             (lx - cx).abs() < reach_x
                 && (ly - cy).abs() < reach_y
-                && l.size >= median
-                && is_title_text(&l.text)
+                && l.size >= 0.8 * median
+                && usable(l)
         })
         .collect();
-    near.sort_by(|a, b| b.size.total_cmp(&a.size));
-    let top = near.first()?.size;
-    let mut big: Vec<&Line> = near.into_iter().filter(|l| l.size > 0.8 * top).collect();
-    join_block(&mut big)
+    let top = near.iter().map(|l| l.size).fold(0.0f32, f32::max);
+    let score = |l: &Line| {
+        let (lx, ly) = l.bbox.center();
+        let distance = ((lx - cx) / reach_x).hypot((ly - cy) / reach_y);
+        l.size / top
+            + if TITLE_WORDS.is_match(&l.text) {
+                1.0
+            } else {
+                0.0
+            }
+            - 0.5 * distance
+    };
+    let best = near
+        .iter()
+        .copied()
+        .max_by(|a, b| score(a).total_cmp(&score(b)))?;
+    let confidence = if TITLE_WORDS.is_match(&best.text) {
+        0.75
+    } else {
+        0.45
+    };
+    Some(grow_block(lines, best, &usable, confidence))
 }
 
-/// Joins the first stacked run of lines (same size, consecutive) into one field.
-fn join_block(lines: &mut Vec<&Line>) -> Option<Field> {
-    lines.sort_by(|a, b| a.bbox.y0.total_cmp(&b.bbox.y0));
-    let first = *lines.first()?;
-    let mut text = first.text.clone();
-    let mut bbox = first.bbox;
-    let mut last = first;
-    for l in lines.iter().skip(1) {
-        let stacked = l.bbox.y0 - last.bbox.y1 < 1.2 * last.size
-            && (l.size - first.size).abs() < 0.25 * first.size;
-        if !stacked {
-            break;
+/// Extends a title line with the lines stacked directly above and below it in the same column
+/// and size (a title printed on several lines).
+fn grow_block(
+    lines: &[Line],
+    seed: &Line,
+    usable: &dyn Fn(&Line) -> bool,
+    confidence: f32,
+) -> Field {
+    let same_column =
+        |l: &Line, b: &Rect| l.dir == seed.dir && l.bbox.x0 < b.x1 && l.bbox.x1 > b.x0;
+    let same_size = |l: &Line| (l.size - seed.size).abs() < 0.25 * seed.size;
+    let mut block: Vec<&Line> = vec![seed];
+    let mut bbox = seed.bbox;
+    loop {
+        let gap = 1.2 * seed.size;
+        let next = lines.iter().find(|l| {
+            !block.iter().any(|b| std::ptr::eq(*b, *l))
+                && same_column(l, &bbox)
+                && same_size(l)
+                && usable(l)
+                && ((l.bbox.y0 >= bbox.y1 - 0.2 * seed.size && l.bbox.y0 - bbox.y1 < gap)
+                    || (l.bbox.y1 <= bbox.y0 + 0.2 * seed.size && bbox.y0 - l.bbox.y1 < gap))
+        });
+        match next {
+            Some(l) => {
+                bbox = bbox.union(&l.bbox);
+                block.push(l);
+            }
+            None => break,
         }
-        text.push(' ');
-        text.push_str(&l.text);
-        bbox = bbox.union(&l.bbox);
-        last = l;
     }
-    Some(Field {
+    block.sort_by(|a, b| a.bbox.y0.total_cmp(&b.bbox.y0));
+    let text = block
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    Field {
         text,
         bbox,
-        confidence: 0.6,
-    })
+        confidence,
+    }
 }
 
 fn title_block_around(number: &Field, title: Option<&Field>, width: f32, height: f32) -> Rect {
