@@ -42,8 +42,9 @@ static HEADING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^SECTION\s+(\d{2}\s?\d{2}\s?\d{2}(?:\.\d{2})?|\d{5})\b\s*[-–—:]?\s*(.*)$")
         .unwrap()
 });
-static NUMBER_ANYWHERE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b\d{2}\s?\d{2}\s?\d{2}\b").unwrap());
+/// A line that opens with a section number, as TOC entries do (`09 91 23 Painting ... 4`).
+static NUMBER_FIRST: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:SECTION\s+)?\d{2}\s?\d{2}\s?\d{2}(?:\.\d{2})?\b").unwrap());
 static END_MARK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^END\s+OF\s+(SECTION|[A-Z ]+)\b").unwrap());
 static PART: LazyLock<Regex> =
@@ -73,7 +74,7 @@ pub fn normalize_section_number(raw: &str) -> String {
 fn is_toc_page(lines: &[TextLine]) -> bool {
     let numbered = lines
         .iter()
-        .filter(|l| NUMBER_ANYWHERE.is_match(&l.text))
+        .filter(|l| NUMBER_FIRST.is_match(l.text.trim()))
         .count();
     let dotted = lines.iter().filter(|l| l.text.contains("....")).count();
     numbered >= 6
@@ -121,17 +122,22 @@ pub fn find_sections(pages: &[PageAnalysis]) -> Vec<SpecSection> {
                     title = parts.join(" ");
                 }
             }
-            sections.push(SpecSection {
-                number: normalize_section_number(&raw),
-                title,
-                page_start: n,
-                page_end: n,
-                start_box: Some(bbox),
-                parts: Vec::new(),
-                articles: Vec::new(),
-                confidence: 0.8,
-            });
-            closed = false;
+            // A heading names its section; "Section 07 8400." wrapped onto a new line in running
+            // text names nothing.
+            let titled = title.chars().filter(|c| c.is_alphabetic()).count() >= 3;
+            if titled {
+                sections.push(SpecSection {
+                    number: normalize_section_number(&raw),
+                    title,
+                    page_start: n,
+                    page_end: n,
+                    start_box: Some(bbox),
+                    parts: Vec::new(),
+                    articles: Vec::new(),
+                    confidence: 0.8,
+                });
+                closed = false;
+            }
         }
         let Some(current) = sections.last_mut() else {
             continue;
