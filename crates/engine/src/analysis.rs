@@ -69,12 +69,17 @@ pub struct Sheet {
 pub struct DocumentAnalysis {
     pub sheets: Vec<Sheet>,
     pub sections: Vec<SpecSection>,
+    /// Addenda and other documents, as titled sections with items.
+    pub doc_sections: Vec<crate::addenda::DocSection>,
 }
 
 impl DocumentAnalysis {
     /// A file is a spec book when it has sections and no drawings, plans when it has drawings.
     pub fn detected_classification(&self, pages: &[PageAnalysis]) -> &'static str {
         let drawings = pages.iter().filter(|p| p.kind == PageKind::Drawing).count();
+        if self.doc_sections.iter().any(|d| d.doc_type == "addendum") {
+            return "addenda";
+        }
         match (drawings, self.sections.len()) {
             (0, 0) => "documents",
             (0, _) => "specifications",
@@ -178,8 +183,15 @@ pub fn assemble(pages: &[PageAnalysis]) -> DocumentAnalysis {
             }
         })
         .collect();
+    let sections = find_sections(pages);
+    let doc_sections = match crate::addenda::find_addendum(pages, &sections) {
+        Some(addendum) => vec![addendum],
+        None if sections.is_empty() => crate::addenda::titled_document(pages).into_iter().collect(),
+        None => Vec::new(),
+    };
     DocumentAnalysis {
         sheets,
-        sections: find_sections(pages),
+        sections,
+        doc_sections,
     }
 }

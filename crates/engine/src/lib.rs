@@ -20,6 +20,7 @@
 //! println!("{} sheets", analysis.sheets.len());
 //! ```
 
+pub mod addenda;
 mod analysis;
 mod classify;
 mod error;

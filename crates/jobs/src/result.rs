@@ -235,6 +235,49 @@ pub fn build_document(input: DocumentInput<'_>) -> DocumentOutput {
             .collect()
     });
 
+    let docs = has_documents.then(|| {
+        analysis
+            .doc_sections
+            .iter()
+            .map(|d| {
+                let id = new_id(IdKind::DocSection);
+                let items = d
+                    .items
+                    .iter()
+                    .map(|i| {
+                        evidence.push(ResultEvidence {
+                            id: new_id(IdKind::Evidence),
+                            kind: "doc_item".into(),
+                            region_type: None,
+                            label: Some(i.label.clone()),
+                            text: Some(i.text.clone()),
+                            document_id: input.document_id.into(),
+                            page_number: i.page_number as i64,
+                            sheet_number: None,
+                            bbox: Some(box01(&i.bbox)),
+                            source_catalog_uri: catalog_uri(input.project_id, "doc", &id),
+                        });
+                        ResultDocItem {
+                            label: i.label.clone(),
+                            text: i.text.clone(),
+                            references: i.references.clone(),
+                            page_number: i.page_number as i64,
+                            bbox: Some(box01(&i.bbox)),
+                        }
+                    })
+                    .collect();
+                ResultDocSection {
+                    doc_section_id: id,
+                    doc_type: d.doc_type.clone(),
+                    title: d.title.clone(),
+                    page_start: d.page_start as i64,
+                    page_end: d.page_end as i64,
+                    items,
+                }
+            })
+            .collect()
+    });
+
     let page_count = pages.len() as i64;
     let successful = tally.successful_drawing + tally.successful_document;
     let failed = page_count - successful;
@@ -268,7 +311,7 @@ pub fn build_document(input: DocumentInput<'_>) -> DocumentOutput {
         pages,
         sheets,
         specifications,
-        docs: None,
+        docs,
     };
     DocumentOutput {
         document,
