@@ -6,6 +6,8 @@
 //!   page statistics, the page kind, and for drawings the title-block fields.
 //! - [`assemble`] runs once per document over its analysed pages: sheets after the set-level
 //!   check, specification sections across pages.
+//! - [`render::render_page`] draws a page to PNG (thumbnails); [`crop::CropSource`] cuts a sheet
+//!   out as a single-page vector PDF.
 //! - [`Engine`] drives a whole document page by page into a caller's sink, with a stop flag.
 //!
 //! ```no_run
@@ -23,8 +25,10 @@
 pub mod addenda;
 mod analysis;
 mod classify;
+pub mod crop;
 mod error;
 mod pdf;
+pub mod render;
 pub mod sheet;
 pub mod spec_sections;
 pub mod text;
