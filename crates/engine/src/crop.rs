@@ -48,10 +48,10 @@ impl CropSource {
                 break;
             };
             for key in INHERITED {
-                if !page.has(key) {
-                    if let Ok(v) = node.get(key) {
-                        page.set(key, v.clone());
-                    }
+                if !page.has(key)
+                    && let Ok(v) = node.get(key)
+                {
+                    page.set(key, v.clone());
                 }
             }
             parent = node.get(b"Parent").and_then(Object::as_reference).ok();

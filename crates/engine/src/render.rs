@@ -31,7 +31,9 @@ pub fn render_page(doc: &Document, number: usize, longest: u32) -> Result<PageIm
             reason: "the page has no area".into(),
         });
     }
-    let scale = longest / side;
+    // hayro truncates `side × scale` to whole pixels; aim half a pixel over so the longest
+    // side comes out at exactly `longest`.
+    let scale = (longest + 0.5) / side;
     let page = doc.page(number)?;
     let pixmap = guarded(number, || {
         let cache = RenderCache::new();

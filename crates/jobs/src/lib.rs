@@ -8,6 +8,7 @@
 //! - [`result`] turns engine output into Result v1; `plansift process` and finalize share it, so
 //!   the CLI and the server give the same answer for the same file.
 
+pub mod artifacts;
 pub mod process;
 pub mod result;
 pub mod runner;

@@ -48,6 +48,8 @@ pub fn process_file(file_name: &str, bytes: Vec<u8>, classification: Option<&str
         error,
         pages,
         project_id: None,
+        artifacts: None,
+        artifact_url_prefix: None,
     });
     let now = time::format(&time::now());
     let debited = out.tally.credits(DRAWING_RATE, DOCUMENT_RATE);
@@ -72,7 +74,7 @@ pub fn process_file(file_name: &str, bytes: Vec<u8>, classification: Option<&str
         usage: usage(&[out.tally], DRAWING_RATE, DOCUMENT_RATE, debited),
         documents,
         evidence: out.evidence,
-        warnings: Vec::new(),
+        warnings: out.warnings,
         errors: out.errors,
         generated_at: now,
     }

@@ -1,9 +1,11 @@
 //! Result v1 from engine output.
 
+use crate::artifacts::{PageArtifacts, original_path, thumbnail_path, vector_crop_path};
 use plansift_engine::text::Rect;
 use plansift_engine::{DocumentAnalysis, PageAnalysis, PageKind, assemble};
 use plansift_types::ids::{IdKind, new_id};
 use plansift_types::result::*;
+use std::collections::HashMap;
 
 /// A page's analysis, or its error code and message.
 pub type PageOutcome = Result<PageAnalysis, (String, String)>;
@@ -22,6 +24,10 @@ pub struct DocumentInput<'a> {
     pub pages: Vec<(u32, &'static str, PageOutcome)>,
     /// The project the job belongs to, for `sourceCatalogUri`s.
     pub project_id: Option<&'a str>,
+    /// What was written for each page; `None` when nothing is stored (a local run).
+    pub artifacts: Option<&'a HashMap<u32, PageArtifacts>>,
+    /// The URL an artifact path is served at: this prefix and the path.
+    pub artifact_url_prefix: Option<&'a str>,
 }
 
 /// Page counts of one document by final kind, known where each page's outcome is known.
@@ -55,6 +61,7 @@ pub struct DocumentOutput {
     pub tally: PageTally,
     pub evidence: Vec<ResultEvidence>,
     pub errors: Vec<ResultIssue>,
+    pub warnings: Vec<ResultIssue>,
     pub detected_classification: Option<String>,
 }
 
@@ -68,12 +75,56 @@ pub fn box01(r: &Rect) -> Box01 {
     }
 }
 
+fn artifact(
+    input: &DocumentInput<'_>,
+    kind: &str,
+    path: String,
+    content_type: &str,
+    size: Option<(u32, u32)>,
+) -> ResultArtifact {
+    ResultArtifact {
+        kind: kind.into(),
+        url: input.artifact_url_prefix.map(|p| format!("{p}{path}")),
+        path,
+        content_type: content_type.into(),
+        width: size.map(|s| s.0),
+        height: size.map(|s| s.1),
+    }
+}
+
+/// The thumbnail and vector crop written for a page.
+fn page_artifacts(input: &DocumentInput<'_>, page: u32) -> Vec<ResultArtifact> {
+    let Some(a) = input.artifacts.and_then(|m| m.get(&page)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Some(size) = a.thumbnail {
+        out.push(artifact(
+            input,
+            "thumbnail",
+            thumbnail_path(input.document_id, page),
+            "image/png",
+            Some(size),
+        ));
+    }
+    if a.vector_crop {
+        out.push(artifact(
+            input,
+            "vector_crop",
+            vector_crop_path(input.document_id, page),
+            "application/pdf",
+            None,
+        ));
+    }
+    out
+}
+
 fn catalog_uri(project: Option<&str>, kind: &str, id: &str) -> Option<String> {
     project.map(|p| format!("pgcat://{p}/{kind}/{id}"))
 }
 
 /// Builds one document's part of Result v1.
-pub fn build_document(input: DocumentInput<'_>) -> DocumentOutput {
+pub fn build_document(mut input: DocumentInput<'_>) -> DocumentOutput {
     let mut errors = Vec::new();
     let mut evidence = Vec::new();
     if let Some((code, message)) = &input.error {
@@ -87,7 +138,7 @@ pub fn build_document(input: DocumentInput<'_>) -> DocumentOutput {
     let mut analysed: Vec<PageAnalysis> = Vec::new();
     let mut pages = Vec::new();
     let mut tally = PageTally::default();
-    for (number, preflight_kind, outcome) in input.pages {
+    for (number, preflight_kind, outcome) in std::mem::take(&mut input.pages) {
         match outcome {
             Ok(a) => {
                 tally.add(a.kind.as_str(), true);
@@ -155,6 +206,7 @@ pub fn build_document(input: DocumentInput<'_>) -> DocumentOutput {
                     .unwrap_or(0.0),
             };
             ResultSheet {
+                artifacts: page_artifacts(&input, s.page_number),
                 sheet_display_name: match (&number, &name) {
                     (Some(n), Some(t)) => Some(format!("{n} – {t}")),
                     (Some(n), None) => Some(n.clone()),
@@ -176,7 +228,6 @@ pub fn build_document(input: DocumentInput<'_>) -> DocumentOutput {
                     sheet_name: field(&s.title),
                 },
                 region_ids: Vec::new(),
-                artifacts: Vec::new(),
             }
         })
         .collect();
@@ -278,6 +329,37 @@ pub fn build_document(input: DocumentInput<'_>) -> DocumentOutput {
             .collect()
     });
 
+    let mut document_artifacts = Vec::new();
+    let mut warnings = Vec::new();
+    if input.artifacts.is_some() {
+        document_artifacts.push(artifact(
+            &input,
+            "original",
+            original_path(input.document_id),
+            input.content_type,
+            None,
+        ));
+    }
+    for a in &analysed {
+        if a.kind == PageKind::Document {
+            document_artifacts.extend(page_artifacts(&input, a.page_number));
+        }
+        for w in input
+            .artifacts
+            .and_then(|m| m.get(&a.page_number))
+            .map(|p| p.warnings.as_slice())
+            .unwrap_or_default()
+        {
+            let (code, message) = w.split_once(": ").unwrap_or(("artifact_failed", w));
+            warnings.push(ResultIssue {
+                code: code.into(),
+                message: message.into(),
+                document_id: Some(input.document_id.into()),
+                page_number: Some(a.page_number as i64),
+            });
+        }
+    }
+
     let page_count = pages.len() as i64;
     let successful = tally.successful_drawing + tally.successful_document;
     let failed = page_count - successful;
@@ -307,7 +389,7 @@ pub fn build_document(input: DocumentInput<'_>) -> DocumentOutput {
         error: input
             .error
             .map(|(code, message)| plansift_types::api::ErrorView { code, message }),
-        artifacts: Vec::new(),
+        artifacts: document_artifacts,
         pages,
         sheets,
         specifications,
@@ -318,6 +400,7 @@ pub fn build_document(input: DocumentInput<'_>) -> DocumentOutput {
         tally,
         evidence,
         errors,
+        warnings,
         detected_classification: detected,
     }
 }

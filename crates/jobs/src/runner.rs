@@ -1,13 +1,17 @@
 //! The task runner: N loops claim tasks with a lease, renew it while working, and commit each
 //! step in one transaction. CPU work runs on the blocking pool; the number of loops bounds it.
 
+use crate::artifacts::{PageArtifacts, blob_key, thumbnail_path, vector_crop_path};
 use crate::result::{DocumentInput, build_document, usage};
-use plansift_engine::{Document, Engine, PageAnalysis, kind_from_size};
+use plansift_engine::crop::CropSource;
+use plansift_engine::render::{PageImage, THUMBNAIL_LONGEST_SIDE, render_page};
+use plansift_engine::{Document, Engine, PageAnalysis, PageKind, kind_from_size};
 use plansift_store::meta::Rates;
 use plansift_store::{BlobStore, MetaStore, rows::*};
 use plansift_types::api::{ErrorView, JobStatus};
 use plansift_types::result::{ResultJob, ResultV1};
 use plansift_types::time;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -299,56 +303,40 @@ impl Runner {
             .find(|d| &d.id == doc_id)
             .ok_or_else(|| anyhow::anyhow!("document {doc_id} is gone"))?;
         let bytes = self.blobs.get(&doc.blob_key).await?;
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<(
-            i64,
-            Result<PageAnalysis, plansift_engine::PageError>,
-        )>(2);
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<PageWork>(2);
         let engine_stop = stop.clone();
         let worker = tokio::task::spawn_blocking(move || {
-            let doc = match Document::open(Arc::new(bytes)) {
-                Ok(doc) => doc,
-                Err(e) => {
-                    for n in pending {
-                        let err = plansift_engine::PageError::Unreadable {
-                            page: n as usize,
-                            reason: e.to_string(),
-                        };
-                        if tx.blocking_send((n, Err(err))).is_err() {
-                            return;
-                        }
-                    }
-                    return;
-                }
-            };
-            let engine = Engine::new();
-            for n in pending {
-                let mut outcome = None;
-                engine.run(&doc, n as usize..=n as usize, &engine_stop, |r| {
-                    outcome = Some(r)
-                });
-                let Some(outcome) = outcome else { return };
-                if tx.blocking_send((n, outcome)).is_err() {
-                    return;
-                }
-            }
+            page_work(bytes, pending, &engine_stop, |w| {
+                tx.blocking_send(w).is_ok()
+            })
         });
-        while let Some((n, outcome)) = rx.recv().await {
-            let commit = match outcome {
+        while let Some(work) = rx.recv().await {
+            let n = work.number;
+            let commit = match work.outcome {
                 Ok(analysis) => {
-                    let final_kind = analysis.kind.as_str();
-                    let json = serde_json::to_string(&analysis)?;
-                    self.meta
-                        .commit_page(
-                            job_id,
-                            PageDone {
-                                document_id: doc_id.clone(),
-                                page_number: n,
-                                final_kind,
-                                analysis: json,
-                            },
-                            rates,
-                        )
-                        .await?
+                    // Bytes first: the artifacts are published before the row that names them.
+                    let mut artifacts = PageArtifacts {
+                        warnings: work.warnings,
+                        ..Default::default()
+                    };
+                    if let Some(image) = work.thumbnail {
+                        let key = blob_key(&thumbnail_path(doc_id, n as u32)).expect("made path");
+                        self.blobs.put(&key, &image.png).await?;
+                        artifacts.thumbnail = Some((image.width, image.height));
+                    }
+                    if let Some(pdf) = work.crop {
+                        let key = blob_key(&vector_crop_path(doc_id, n as u32)).expect("made path");
+                        self.blobs.put(&key, &pdf).await?;
+                        artifacts.vector_crop = true;
+                    }
+                    let page = PageDone {
+                        document_id: doc_id.clone(),
+                        page_number: n,
+                        final_kind: analysis.kind.as_str(),
+                        analysis: serde_json::to_string(&analysis)?,
+                        artifacts: Some(serde_json::to_string(&artifacts)?),
+                    };
+                    self.meta.commit_page(job_id, page, rates).await?
                 }
                 Err(e) => {
                     self.meta
@@ -384,9 +372,22 @@ impl Runner {
         let mut evidence = Vec::new();
         let mut errors = Vec::new();
         let mut doc_status = Vec::new();
+        let artifact_url_prefix = format!(
+            "{}/api/open/v1/jobs/{}/artifact?path=",
+            self.config.public_base_url.trim_end_matches('/'),
+            job.id
+        );
+        let mut warnings = Vec::new();
         for d in &docs {
             let mut doc_pages = Vec::new();
+            let mut artifacts = HashMap::new();
             for p in pages.iter().filter(|p| p.document_id == d.id) {
+                if let Some(json) = &p.artifacts {
+                    artifacts.insert(
+                        p.page_number as u32,
+                        serde_json::from_str::<PageArtifacts>(json)?,
+                    );
+                }
                 let kind: &'static str = if p.preflight_kind == "drawing" {
                     "drawing"
                 } else {
@@ -415,7 +416,10 @@ impl Runner {
                 error,
                 pages: doc_pages,
                 project_id: Some(&job.project_id),
+                artifacts: Some(&artifacts),
+                artifact_url_prefix: Some(&artifact_url_prefix),
             });
+            warnings.extend(out.warnings);
             doc_status.push((
                 d.id.clone(),
                 out.document.status.clone(),
@@ -465,7 +469,7 @@ impl Runner {
                 ),
                 documents,
                 evidence,
-                warnings: Vec::new(),
+                warnings,
                 errors,
                 generated_at: time::format(&now),
             };
@@ -494,6 +498,80 @@ impl Runner {
             .await?;
         info!(job = job_id, status = row.status.as_str(), "job finalized");
         Ok(())
+    }
+}
+
+/// One page's outcome with what was drawn for it.
+struct PageWork {
+    number: i64,
+    outcome: Result<PageAnalysis, plansift_engine::PageError>,
+    thumbnail: Option<PageImage>,
+    crop: Option<Vec<u8>>,
+    warnings: Vec<String>,
+}
+
+/// The CPU part of a page task, on the blocking pool: analyse each page, draw its thumbnail and,
+/// for drawings, cut its vector crop. `send` returns false when the receiver is gone.
+fn page_work(
+    bytes: Vec<u8>,
+    pending: Vec<i64>,
+    stop: &AtomicBool,
+    mut send: impl FnMut(PageWork) -> bool,
+) {
+    let crop_bytes = bytes.clone();
+    let doc = match Document::open(Arc::new(bytes)) {
+        Ok(doc) => doc,
+        Err(e) => {
+            for n in pending {
+                let outcome = Err(plansift_engine::PageError::Unreadable {
+                    page: n as usize,
+                    reason: e.to_string(),
+                });
+                if !send(PageWork {
+                    number: n,
+                    outcome,
+                    thumbnail: None,
+                    crop: None,
+                    warnings: Vec::new(),
+                }) {
+                    return;
+                }
+            }
+            return;
+        }
+    };
+    let engine = Engine::new();
+    let mut crops: Option<Result<CropSource, String>> = None;
+    for n in pending {
+        let mut outcome = None;
+        engine.run(&doc, n as usize..=n as usize, stop, |r| outcome = Some(r));
+        let Some(outcome) = outcome else { return };
+        let mut warnings = Vec::new();
+        let (mut thumbnail, mut crop) = (None, None);
+        if let Ok(analysis) = &outcome {
+            match render_page(&doc, n as usize, THUMBNAIL_LONGEST_SIDE) {
+                Ok(image) => thumbnail = Some(image),
+                Err(e) => warnings.push(format!("thumbnail_failed: {e}")),
+            }
+            if analysis.kind == PageKind::Drawing {
+                match crops.get_or_insert_with(|| CropSource::parse(&crop_bytes)) {
+                    Ok(source) => match source.page_pdf(n as u32) {
+                        Ok(pdf) => crop = Some(pdf),
+                        Err(e) => warnings.push(format!("vector_crop_failed: {e}")),
+                    },
+                    Err(e) => warnings.push(format!("vector_crop_failed: {e}")),
+                }
+            }
+        }
+        if !send(PageWork {
+            number: n,
+            outcome,
+            thumbnail,
+            crop,
+            warnings,
+        }) {
+            return;
+        }
     }
 }
 

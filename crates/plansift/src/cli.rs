@@ -28,6 +28,9 @@ enum Command {
         /// plans, specifications, documents, addenda, mixed or other
         #[arg(long)]
         classification: Option<String>,
+        /// Also write each page's thumbnail and each drawing's vector crop into this folder.
+        #[arg(long)]
+        artifacts: Option<PathBuf>,
     },
     /// Manage API keys.
     #[command(subcommand)]
@@ -100,7 +103,8 @@ pub fn run() -> ExitCode {
         Command::Process {
             file,
             classification,
-        } => process(&file, classification.as_deref()),
+            artifacts,
+        } => process(&file, classification.as_deref(), artifacts.as_deref()),
         Command::Serve(args) => runtime(serve(args)),
         Command::Keys(KeysCommand::Create {
             data,
@@ -223,7 +227,11 @@ async fn create_key(
     Ok(())
 }
 
-fn process(file: &std::path::Path, classification: Option<&str>) -> ExitCode {
+fn process(
+    file: &std::path::Path,
+    classification: Option<&str>,
+    artifacts: Option<&std::path::Path>,
+) -> ExitCode {
     if let Some(c) = classification
         && !plansift_types::api::is_classification(c)
     {
@@ -241,10 +249,41 @@ fn process(file: &std::path::Path, classification: Option<&str>) -> ExitCode {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    if let Some(dir) = artifacts {
+        if let Err(e) = write_artifacts(&bytes, dir) {
+            eprintln!("error: cannot write artifacts to {}: {e}", dir.display());
+            return ExitCode::FAILURE;
+        }
+    }
     let result = plansift_jobs::process_file(&name, bytes, classification);
     println!(
         "{}",
         serde_json::to_string_pretty(&result).expect("result serializes")
     );
     ExitCode::SUCCESS
+}
+
+/// Thumbnails of every page and vector crops of drawings; pages that cannot be drawn are
+/// reported on stderr and skipped, as a job would record a warning.
+fn write_artifacts(bytes: &[u8], dir: &std::path::Path) -> std::io::Result<()> {
+    use plansift_engine::{Document, PageKind, analyze_page, crop::CropSource, render};
+    std::fs::create_dir_all(dir)?;
+    let Ok(doc) = Document::open(std::sync::Arc::new(bytes.to_vec())) else {
+        return Ok(());
+    };
+    let crops = CropSource::parse(bytes);
+    for n in 1..=doc.page_count() {
+        match render::render_page(&doc, n, render::THUMBNAIL_LONGEST_SIDE) {
+            Ok(image) => std::fs::write(dir.join(format!("page-{n}.png")), &image.png)?,
+            Err(e) => eprintln!("warning: page {n}: no thumbnail: {e}"),
+        }
+        let drawing = analyze_page(&doc, n).is_ok_and(|a| a.kind == PageKind::Drawing);
+        if let (true, Ok(source)) = (drawing, &crops) {
+            match source.page_pdf(n as u32) {
+                Ok(pdf) => std::fs::write(dir.join(format!("page-{n}.pdf")), pdf)?,
+                Err(e) => eprintln!("warning: page {n}: no vector crop: {e}"),
+            }
+        }
+    }
+    Ok(())
 }

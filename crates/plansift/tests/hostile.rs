@@ -179,6 +179,8 @@ fn hostile_pdfs_fail_their_document_or_page_and_never_the_process() {
         let mut child = Command::new(env!("CARGO_BIN_EXE_plansift"))
             .arg("process")
             .arg(&path)
+            .arg("--artifacts")
+            .arg(dir.path().join(name.replace(' ', "-")))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

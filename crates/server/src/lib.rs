@@ -19,7 +19,7 @@ pub use state::{AppState, ServerConfig};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use routes::{health, jobs, projects, uploads};
+use routes::{artifacts, health, jobs, projects, uploads};
 
 /// JSON bodies are limited to 1 MiB (API.md §1); uploads stream and have their own limits.
 const JSON_BODY_LIMIT: usize = 1 << 20;
@@ -36,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .route("/jobs/{job_id}/cancel", post(jobs::cancel))
         .route("/jobs/{job_id}/events", get(jobs::events))
         .route("/jobs/{job_id}/result", get(jobs::result))
+        .route("/jobs/{job_id}/artifact", get(artifacts::job_artifact))
         .route("/jobs/{job_id}/uploads/complete", post(uploads::complete))
         .route(
             "/jobs/{job_id}/files",

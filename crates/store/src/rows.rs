@@ -192,6 +192,8 @@ pub struct PageDone {
     pub page_number: i64,
     pub final_kind: &'static str,
     pub analysis: String,
+    /// The page's artifacts (published before the commit), as JSON.
+    pub artifacts: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -214,6 +216,7 @@ pub struct PageRow {
     pub final_kind: Option<String>,
     pub status: String,
     pub analysis: Option<String>,
+    pub artifacts: Option<String>,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
 }

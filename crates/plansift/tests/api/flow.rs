@@ -191,3 +191,105 @@ async fn every_response_carries_a_request_id_and_echoes_a_sane_one() {
     assert_eq!(body["error"]["requestId"], id);
     assert_eq!(body["error"]["code"], "unauthorized");
 }
+
+#[tokio::test]
+async fn sheets_carry_thumbnails_and_vector_crops_that_keep_their_text() {
+    let app = spawn_app().await;
+    let project = app.create_project("Artifacts").await;
+    let job = app.create_job(&project).await;
+    let plans = corpus("opentakeoff/sample-finish-plan.pdf");
+    let (status, body) = app
+        .upload(&job, vec![Upload::file("file0", &plans, "plans")])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    app.complete(&job).await;
+    assert_eq!(app.wait_job(&job).await["status"], "completed");
+    let (_, result) = app.get(&format!("/jobs/{job}/result")).await;
+    let doc = &result["documents"][0];
+    assert_eq!(doc["artifacts"][0]["type"], "original");
+    let fetch = |path: &str, key: &str| {
+        app.client
+            .get(format!("{}/jobs/{job}/artifact", app.base))
+            .query(&[("path", path)])
+            .bearer_auth(key.to_string())
+            .send()
+    };
+    let original = fetch(doc["artifacts"][0]["path"].as_str().unwrap(), &app.key)
+        .await
+        .unwrap();
+    assert_eq!(original.status(), 200);
+    assert_eq!(
+        original.bytes().await.unwrap(),
+        std::fs::read(&plans).unwrap()
+    );
+
+    let crop_dir = tempfile::tempdir().unwrap();
+    for sheet in doc["sheets"].as_array().unwrap() {
+        let kinds: Vec<&str> = sheet["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["thumbnail", "vector_crop"], "{sheet}");
+        let thumb = &sheet["artifacts"][0];
+        assert_eq!(
+            thumb["width"]
+                .as_u64()
+                .unwrap()
+                .max(thumb["height"].as_u64().unwrap()),
+            1024
+        );
+        assert!(thumb["url"].as_str().unwrap().contains("/artifact?path="));
+        let r = fetch(thumb["path"].as_str().unwrap(), &app.key)
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "image/png");
+        assert!(r.headers().contains_key("etag"));
+        assert!(r.bytes().await.unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
+
+        let r = fetch(sheet["artifacts"][1]["path"].as_str().unwrap(), &app.key)
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["content-type"], "application/pdf");
+        let pdf = r.bytes().await.unwrap();
+        let file = crop_dir.path().join("crop.pdf");
+        std::fs::write(&file, &pdf).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_plansift"))
+            .arg("process")
+            .arg(&file)
+            .output()
+            .unwrap();
+        let crop: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(crop["documents"][0]["pageCount"], 1);
+        assert_eq!(
+            crop["documents"][0]["sheets"][0]["sheetNumber"], sheet["sheetNumber"],
+            "the crop keeps the vector text"
+        );
+    }
+
+    // Only referenced paths, only for the owner, only with the scope.
+    let doc_id = doc["documentId"].as_str().unwrap();
+    for bad in [
+        "../plansift.db",
+        "/etc/passwd",
+        &format!("{doc_id}/page-99.png"),
+        &format!("{doc_id}/../../plansift.db"),
+        "results/x.json",
+    ] {
+        assert_eq!(fetch(bad, &app.key).await.unwrap().status(), 404, "{bad}");
+    }
+    let (other, _) = app.meta().ensure_org("other", 0).await.unwrap();
+    let stranger = new_key(
+        app.meta(),
+        &other.id,
+        &[plansift_types::Scope::ArtifactsRead],
+    )
+    .await;
+    let thumb = doc["sheets"][0]["artifacts"][0]["path"].as_str().unwrap();
+    assert_eq!(fetch(thumb, &stranger).await.unwrap().status(), 404);
+    let org = app.meta().org_by_name("default").await.unwrap().unwrap();
+    let reader = new_key(app.meta(), &org.id, &[plansift_types::Scope::JobsRead]).await;
+    assert_eq!(fetch(thumb, &reader).await.unwrap().status(), 403);
+}

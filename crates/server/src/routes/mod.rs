@@ -1,5 +1,6 @@
 //! HTTP routes, one file per resource.
 
+pub mod artifacts;
 pub mod health;
 pub mod jobs;
 pub mod projects;

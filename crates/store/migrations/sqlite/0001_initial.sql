@@ -118,6 +118,8 @@ CREATE TABLE pages (
     final_kind TEXT,
     status TEXT NOT NULL DEFAULT 'pending',
     analysis TEXT,
+    -- Artifacts written for the page (thumbnail size, vector crop), as JSON.
+    artifacts TEXT,
     error_code TEXT,
     error_message TEXT,
     credits INTEGER NOT NULL DEFAULT 0,

@@ -322,9 +322,10 @@ impl SqliteStore {
             )
             .await?;
         }
-        sqlx::query("UPDATE pages SET status = 'done', final_kind = ?, analysis = ?, credits = ? WHERE document_id = ? AND page_number = ?")
+        sqlx::query("UPDATE pages SET status = 'done', final_kind = ?, analysis = ?, artifacts = ?, credits = ? WHERE document_id = ? AND page_number = ?")
             .bind(page.final_kind)
             .bind(&page.analysis)
+            .bind(&page.artifacts)
             .bind(cost)
             .bind(&page.document_id)
             .bind(page.page_number)
@@ -388,6 +389,7 @@ impl SqliteStore {
                 final_kind: r.get("final_kind"),
                 status: r.get("status"),
                 analysis: r.get("analysis"),
+                artifacts: r.get("artifacts"),
                 error_code: r.get("error_code"),
                 error_message: r.get("error_message"),
             })

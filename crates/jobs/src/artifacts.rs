@@ -1,0 +1,80 @@
+//! Artifact paths: the opaque strings clients see, and the blob keys behind them.
+//!
+//! Paths are made here and nowhere else; the server serves a path only when the job's result
+//! references it, and maps it to a key with [`blob_key`], which refuses anything it did not make.
+
+use serde::{Deserialize, Serialize};
+
+/// What was written for one page before its commit.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageArtifacts {
+    /// Thumbnail size in pixels, when one was rendered.
+    pub thumbnail: Option<(u32, u32)>,
+    pub vector_crop: bool,
+    /// Why an artifact is missing (the page itself succeeded).
+    pub warnings: Vec<String>,
+}
+
+pub fn original_path(document_id: &str) -> String {
+    format!("{document_id}/original.pdf")
+}
+
+pub fn thumbnail_path(document_id: &str, page: u32) -> String {
+    format!("{document_id}/page-{page}.png")
+}
+
+pub fn vector_crop_path(document_id: &str, page: u32) -> String {
+    format!("{document_id}/page-{page}.pdf")
+}
+
+/// The blob key of a path made by this module, or `None` for anything else.
+pub fn blob_key(path: &str) -> Option<String> {
+    let (doc, file) = path.split_once('/')?;
+    plansift_types::ids::parse_id(plansift_types::ids::IdKind::Document, doc)?;
+    if file == "original.pdf" {
+        return Some(format!("documents/{doc}"));
+    }
+    let page = file.strip_prefix("page-")?;
+    let (n, ext) = page.split_once('.')?;
+    if !n.bytes().all(|b| b.is_ascii_digit())
+        || n.is_empty()
+        || n.len() > 6
+        || !(ext == "png" || ext == "pdf")
+    {
+        return None;
+    }
+    Some(format!("artifacts/{path}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_made_paths_map_to_keys() {
+        let doc = plansift_types::ids::new_id(plansift_types::ids::IdKind::Document);
+        assert_eq!(
+            blob_key(&original_path(&doc)),
+            Some(format!("documents/{doc}"))
+        );
+        assert_eq!(
+            blob_key(&thumbnail_path(&doc, 3)),
+            Some(format!("artifacts/{doc}/page-3.png"))
+        );
+        assert_eq!(
+            blob_key(&vector_crop_path(&doc, 12)),
+            Some(format!("artifacts/{doc}/page-12.pdf"))
+        );
+        for bad in [
+            "../etc/passwd",
+            &format!("{doc}/../x"),
+            &format!("{doc}/page-1.png/.."),
+            "doc_x/original.pdf",
+            &format!("{doc}/page-.png"),
+            &format!("/{doc}/original.pdf"),
+        ] {
+            assert_eq!(blob_key(bad), None, "{bad}");
+        }
+    }
+}
