@@ -249,11 +249,11 @@ fn process(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    if let Some(dir) = artifacts {
-        if let Err(e) = write_artifacts(&bytes, dir) {
-            eprintln!("error: cannot write artifacts to {}: {e}", dir.display());
-            return ExitCode::FAILURE;
-        }
+    if let Some(dir) = artifacts
+        && let Err(e) = write_artifacts(&bytes, dir)
+    {
+        eprintln!("error: cannot write artifacts to {}: {e}", dir.display());
+        return ExitCode::FAILURE;
     }
     let result = plansift_jobs::process_file(&name, bytes, classification);
     println!(
