@@ -109,8 +109,13 @@ fn normalize_field(f: Field, g: &PageGeometry) -> Field {
 
 /// Analyses one 1-based page.
 pub fn analyze_page(doc: &Document, number: usize) -> Result<PageAnalysis, PageError> {
-    let (geometry, text) = read_page(doc, number)?;
+    let (geometry, mut text) = read_page(doc, number)?;
     let kind = classify(&geometry, &text.stats, text.words.len());
+    let gap = match kind {
+        PageKind::Drawing => crate::text::DRAWING_LINE_GAP,
+        PageKind::Document => crate::text::DOCUMENT_LINE_GAP,
+    };
+    text.lines = crate::text::group_lines(&text.words, gap);
     let text_source = if text.words.is_empty() {
         TextSource::None
     } else {

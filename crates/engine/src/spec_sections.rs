@@ -35,6 +35,12 @@ pub struct SpecSection {
     pub start_box: Option<crate::text::Rect>,
     pub parts: Vec<SpecPart>,
     pub articles: Vec<SpecArticle>,
+    /// Items of the SUBMITTALS article(s): `Product Data: For each type of product.`
+    pub submittals: Vec<String>,
+    /// Standards cited in the text, as printed with spacing normalized: `ASTM C 920`.
+    pub referenced_standards: Vec<String>,
+    /// Other sections the text refers to, normalized: `07 92 00`.
+    pub related_sections: Vec<String>,
     pub confidence: f32,
 }
 
@@ -45,6 +51,18 @@ static HEADING: LazyLock<Regex> = LazyLock::new(|| {
 /// A line that opens with a section number, as TOC entries do (`09 91 23 Painting ... 4`).
 static NUMBER_FIRST: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:SECTION\s+)?\d{2}\s?\d{2}\s?\d{2}(?:\.\d{2})?\b").unwrap());
+/// A lettered paragraph of an article: `A. Product Data: ...`.
+static PARAGRAPH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Z]\.\s+(.{3,})$").unwrap());
+/// A standard as cited: issuing body and designation (`ASTM C 920`, `NFPA 70`, `UL 263`).
+static STANDARD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:ASTM|ANSI|UL|NFPA|ASHRAE|SMACNA|AWS|ACI|AISC|IEEE|NEMA|ASME|AWWA|TIA|EIA|NECA|ICC|ASCE|SSPC|AAMA|BHMA|ISO|CSA|NSF|NFRC|FM)(?:/[A-Z]+)?\s+(?:[A-Z]{1,2}\s?)?\d{1,5}(?:[.-]\d+)*[A-Z]?\b").unwrap()
+});
+/// A cross-reference to other sections: `Section 07 92 00`, `Sections 31 2316 and 31 2323`.
+static SECTION_REF: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bSECTIONS?\s+(\d{2}\s?\d{2}\s?\d{2}(?:\.\d{2})?(?:\s*(?:,|and|or|through|&)\s*\d{2}\s?\d{2}\s?\d{2}(?:\.\d{2})?)*)").unwrap()
+});
+static SECTION_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\d{2}\s?\d{2}\s?\d{2}(?:\.\d{2})?").unwrap());
 static END_MARK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^END\s+OF\s+(SECTION|[A-Z ]+)\b").unwrap());
 static PART: LazyLock<Regex> =
@@ -94,6 +112,7 @@ fn is_title_line(s: &str) -> bool {
 pub fn find_sections(pages: &[PageAnalysis]) -> Vec<SpecSection> {
     let mut sections: Vec<SpecSection> = Vec::new();
     let mut closed = true;
+    let mut in_submittals = false;
     for page in pages.iter().filter(|p| p.kind == PageKind::Document) {
         let n = page.page_number;
         let lines = &page.lines;
@@ -134,6 +153,9 @@ pub fn find_sections(pages: &[PageAnalysis]) -> Vec<SpecSection> {
                     start_box: Some(bbox),
                     parts: Vec::new(),
                     articles: Vec::new(),
+                    submittals: Vec::new(),
+                    referenced_standards: Vec::new(),
+                    related_sections: Vec::new(),
                     confidence: 0.8,
                 });
                 closed = false;
@@ -165,11 +187,29 @@ pub fn find_sections(pages: &[PageAnalysis]) -> Vec<SpecSection> {
                     page_end: n,
                 });
             } else if let Some(c) = ARTICLE.captures(t) {
+                in_submittals = c[2].contains("SUBMITTAL");
                 current.articles.push(SpecArticle {
                     number: c[1].to_string(),
                     title: c[2].trim().to_string(),
                     page_number: n,
                 });
+            }
+            if in_submittals && let Some(c) = PARAGRAPH.captures(t) {
+                current.submittals.push(c[1].trim().to_string());
+            }
+            for m in STANDARD.find_iter(t) {
+                let standard = m.as_str().split_whitespace().collect::<Vec<_>>().join(" ");
+                if !current.referenced_standards.contains(&standard) {
+                    current.referenced_standards.push(standard);
+                }
+            }
+            for c in SECTION_REF.captures_iter(t) {
+                for m in SECTION_NUMBER.find_iter(&c[1]) {
+                    let number = normalize_section_number(m.as_str());
+                    if number != current.number && !current.related_sections.contains(&number) {
+                        current.related_sections.push(number);
+                    }
+                }
             }
             if END_MARK.is_match(t) {
                 closed = true;
@@ -193,5 +233,22 @@ mod tests {
         assert_eq!(normalize_section_number("09 91 23"), "09 91 23");
         assert_eq!(normalize_section_number("26 0533.13"), "26 05 33.13");
         assert_eq!(normalize_section_number("07210"), "07210");
+    }
+
+    #[test]
+    fn cross_references_read_whole_lists() {
+        let c = SECTION_REF
+            .captures("in accordance with Sections 31 2316 and 31 2323.")
+            .unwrap();
+        let found: Vec<String> = SECTION_NUMBER
+            .find_iter(&c[1])
+            .map(|m| normalize_section_number(m.as_str()))
+            .collect();
+        assert_eq!(found, ["31 23 16", "31 23 23"]);
+        let standards: Vec<&str> = STANDARD
+            .find_iter("per ASTM C 920, NFPA 70 and UL 263 ratings")
+            .map(|m| m.as_str())
+            .collect();
+        assert_eq!(standards, ["ASTM C 920", "NFPA 70", "UL 263"]);
     }
 }

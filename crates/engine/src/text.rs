@@ -200,7 +200,8 @@ impl<'a> Device<'a> for Collector {
     fn pop_transparency_group(&mut self) {}
 }
 
-/// Reads the text and statistics of one 1-based page.
+/// Reads the words and statistics of one 1-based page; `lines` is left empty for the caller to
+/// fill with [`group_lines`] once the page kind is known.
 pub fn read_page(doc: &Document, number: usize) -> Result<(PageGeometry, PageText), PageError> {
     let geometry = doc.geometry(number)?;
     let page = doc.page(number)?;
@@ -225,12 +226,12 @@ pub fn read_page(doc: &Document, number: usize) -> Result<(PageGeometry, PageTex
         (collector.glyphs, collector.stats)
     })?;
     let words = group_words(&glyphs);
-    let lines = group_lines(&words);
+    // Lines depend on the page kind (tab stops in documents), so the caller groups them.
     Ok((
         geometry,
         PageText {
             words,
-            lines,
+            lines: Vec::new(),
             stats,
         },
     ))
@@ -299,8 +300,14 @@ fn axes(r: &Rect, dir: Direction) -> (f32, f32, f32) {
     }
 }
 
-/// Words on one baseline with gaps under about two font sizes become one line.
-fn group_lines(words: &[Word]) -> Vec<Line> {
+/// Widest gap, in font sizes, inside one line of a drawing: neighbouring title-block cells and
+/// callouts must stay apart.
+pub const DRAWING_LINE_GAP: f32 = 1.5;
+/// Widest gap inside one line of a text document: tab stops (`1.01<tab>RELATED DOCUMENTS`).
+pub const DOCUMENT_LINE_GAP: f32 = 5.0;
+
+/// Words on one baseline with gaps under `max_gap` font sizes become one line.
+pub fn group_lines(words: &[Word], max_gap: f32) -> Vec<Line> {
     let mut order: Vec<usize> = (0..words.len()).collect();
     order.sort_by(|&a, &b| {
         let (wa, wb) = (&words[a], &words[b]);
@@ -323,7 +330,7 @@ fn group_lines(words: &[Word]) -> Vec<Line> {
         let target = open.iter().copied().find(|&l| {
             let (_, cross, end, _, lsize) = lines[l];
             (c - cross).abs() < 0.35 * lsize.min(size)
-                && s - end < 1.5 * lsize.max(size)
+                && s - end < max_gap * lsize.max(size)
                 && s - end > -0.5 * size
                 && (lsize - size).abs() < 0.35 * lsize.max(size)
         });

@@ -277,9 +277,9 @@ pub fn build_document(mut input: DocumentInput<'_>) -> DocumentOutput {
                             page_number: a.page_number as i64,
                         })
                         .collect(),
-                    submittals: Vec::new(),
-                    referenced_standards: Vec::new(),
-                    related_sections: Vec::new(),
+                    submittals: s.submittals.clone(),
+                    referenced_standards: s.referenced_standards.clone(),
+                    related_sections: s.related_sections.clone(),
                     confidence: s.confidence as f64,
                 }
             })
