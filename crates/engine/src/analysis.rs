@@ -49,6 +49,9 @@ pub struct PageAnalysis {
     pub word_count: u32,
     /// For drawings: the title block reading.
     pub sheet: Option<SheetGuess>,
+    /// For drawings: title block, notes, legends, schedules and view titles.
+    #[serde(default)]
+    pub regions: Vec<crate::regions::Region>,
     /// For documents: the text lines in reading order (spec and addendum assembly read them).
     pub lines: Vec<TextLine>,
 }
@@ -63,6 +66,7 @@ pub struct Sheet {
     pub discipline_code: Option<String>,
     pub discipline: Option<String>,
     pub drawing_type: Option<String>,
+    pub regions: Vec<crate::regions::Region>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -129,11 +133,28 @@ pub fn analyze_page(doc: &Document, number: usize) -> Result<PageAnalysis, PageE
         stats: text.stats,
         word_count: text.words.len() as u32,
         sheet: None,
+        regions: Vec::new(),
         lines: Vec::new(),
     };
     match kind {
         PageKind::Drawing => {
             let mut guess = read_sheet(&text, geometry.width, geometry.height);
+            let field_text = |f: &Option<Field>| {
+                f.as_ref()
+                    .map(|f| f.text.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let summary = format!("{} {}", field_text(&guess.number), field_text(&guess.title))
+                .trim()
+                .to_string();
+            analysis.regions = crate::regions::find_regions(&text, guess.title_block, &summary)
+                .into_iter()
+                .map(|r| crate::regions::Region {
+                    bbox: normalize(&r.bbox, &geometry),
+                    ..r
+                })
+                .collect();
             guess.number = guess.number.map(|f| normalize_field(f, &geometry));
             guess.title = guess.title.map(|f| normalize_field(f, &geometry));
             guess.title_block = guess.title_block.map(|r| normalize(&r, &geometry));
@@ -185,6 +206,7 @@ pub fn assemble(pages: &[PageAnalysis]) -> DocumentAnalysis {
                 number: guess.number,
                 title: guess.title,
                 title_block: guess.title_block,
+                regions: p.regions.clone(),
             }
         })
         .collect();

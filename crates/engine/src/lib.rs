@@ -28,6 +28,7 @@ mod classify;
 pub mod crop;
 mod error;
 mod pdf;
+pub mod regions;
 pub mod render;
 pub mod sheet;
 pub mod spec_sections;

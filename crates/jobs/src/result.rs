@@ -205,6 +205,23 @@ pub fn build_document(mut input: DocumentInput<'_>) -> DocumentOutput {
                     .map(|f| (f.confidence as f64 * 100.0).round() / 100.0)
                     .unwrap_or(0.0),
             };
+            let mut region_ids = Vec::new();
+            for r in &s.regions {
+                let id = new_id(IdKind::Region);
+                evidence.push(ResultEvidence {
+                    id: new_id(IdKind::Evidence),
+                    kind: "region".into(),
+                    region_type: Some(r.region_type.clone()),
+                    label: Some(r.label.clone()),
+                    text: Some(r.text.clone()),
+                    document_id: input.document_id.into(),
+                    page_number: s.page_number as i64,
+                    sheet_number: number.clone(),
+                    bbox: Some(box01(&r.bbox)),
+                    source_catalog_uri: catalog_uri(input.project_id, "region", &id),
+                });
+                region_ids.push(id);
+            }
             ResultSheet {
                 artifacts: page_artifacts(&input, s.page_number),
                 sheet_display_name: match (&number, &name) {
@@ -227,7 +244,7 @@ pub fn build_document(mut input: DocumentInput<'_>) -> DocumentOutput {
                     sheet_number: field(&s.number),
                     sheet_name: field(&s.title),
                 },
-                region_ids: Vec::new(),
+                region_ids,
             }
         })
         .collect();
