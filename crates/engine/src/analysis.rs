@@ -183,11 +183,18 @@ pub fn analyze_page(doc: &Document, number: usize) -> Result<PageAnalysis, PageE
 
 /// Cross-page assembly of one document's analysed pages (in page order).
 pub fn assemble(pages: &[PageAnalysis]) -> DocumentAnalysis {
+    let guesses = crate::sheet::check_set(
+        pages
+            .iter()
+            .filter(|p| p.kind == PageKind::Drawing)
+            .map(|p| p.sheet.clone().unwrap_or_default())
+            .collect(),
+    );
     let sheets = pages
         .iter()
         .filter(|p| p.kind == PageKind::Drawing)
-        .map(|p| {
-            let guess = p.sheet.clone().unwrap_or_default();
+        .zip(guesses)
+        .map(|(p, guess)| {
             let number_text = guess.number.as_ref().map(|f| f.text.clone());
             let title_text = guess.title.as_ref().map(|f| f.text.clone());
             let code = number_text.as_deref().and_then(crate::sheet::designator);

@@ -29,6 +29,9 @@ pub struct SheetGuess {
     pub title_block: Option<Rect>,
     /// Next-best number candidates, for the set-level consistency check.
     pub alternatives: Vec<Field>,
+    /// Why the fields were chosen, for `plansift process --explain`; not stored.
+    #[serde(skip)]
+    pub reasons: Vec<String>,
 }
 
 static SHEET_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
@@ -37,10 +40,7 @@ static SHEET_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static NUMBER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^(SHEET|SHT|DWG|DRAWING|PLAN REF|REF)\b.*(NO|NUMBER|#)?\.?:?$|^SHEET:?$|^SHEET NO\.?:?$",
-    )
-    .unwrap()
+    Regex::new(r"(?i)^(SHEET|SHT|DWG|DRAWING|PLAN\s+REF|REF)\.?\s*(NO\.?|NUMBER|#)?:?$").unwrap()
 });
 
 static TITLE_LABEL: LazyLock<Regex> =
@@ -77,7 +77,7 @@ pub fn read_sheet(text: &PageText, width: f32, height: f32) -> SheetGuess {
         .filter(|l| NUMBER_LABEL.is_match(l.text.trim()))
         .collect();
 
-    let mut scored: Vec<(f32, Field)> = Vec::new();
+    let mut scored: Vec<(f32, Field, String)> = Vec::new();
     for (i, w) in words.iter().enumerate() {
         let token = w.text.trim_matches(|c: char| c == ':' || c == ',');
         let joined;
@@ -117,6 +117,11 @@ pub fn read_sheet(text: &PageText, width: f32, height: f32) -> SheetGuess {
         if w.dir != 0 && w.dir != 270 {
             score -= 0.5;
         }
+        let why = format!(
+            "{token}: score {score:.2} (corner {pos:.2}, size {:.1}x median, label {label}, repeats {repeats}{})",
+            w.size / median,
+            if letters { "" } else { ", digits only" }
+        );
         scored.push((
             score,
             Field {
@@ -124,16 +129,27 @@ pub fn read_sheet(text: &PageText, width: f32, height: f32) -> SheetGuess {
                 bbox: w.bbox,
                 confidence: 0.0,
             },
+            why,
         ));
     }
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
     scored.dedup_by(|a, b| a.1.text == b.1.text);
     let mut guess = SheetGuess::default();
-    if let Some((best, field)) = scored.first() {
+    guess.reasons = scored
+        .iter()
+        .take(5)
+        .map(|s| format!("number candidate {}", s.2))
+        .collect();
+    if let Some((best, field, _)) = scored.first() {
         let margin = scored.get(1).map(|s| best - s.0).unwrap_or(1.0);
         let mut number = field.clone();
         number.confidence = (0.4 + 0.15 * best + 0.3 * margin).clamp(0.05, 0.99);
-        guess.title = read_title(text, &number, width, height, median);
+        let title = read_title(text, &number, width, height, median);
+        guess.reasons.push(title.as_ref().map_or_else(
+            || "no title found".to_string(),
+            |(f, why)| format!("title {:?}: {why}", f.text),
+        ));
+        guess.title = title.map(|t| t.0);
         guess.title_block = Some(title_block_around(
             &number,
             guess.title.as_ref(),
@@ -145,7 +161,7 @@ pub fn read_sheet(text: &PageText, width: f32, height: f32) -> SheetGuess {
             .iter()
             .skip(1)
             .take(4)
-            .map(|(s, f)| Field {
+            .map(|(s, f, _)| Field {
                 confidence: (0.1 * s).clamp(0.0, 0.5),
                 ..f.clone()
             })
@@ -189,7 +205,7 @@ fn read_title(
     width: f32,
     height: f32,
     median: f32,
-) -> Option<Field> {
+) -> Option<(Field, String)> {
     let lines = &text.lines;
     let usable = |l: &Line| {
         let t = l.text.trim();
@@ -212,7 +228,10 @@ fn read_title(
             })
             .min_by(|a, b| a.bbox.y0.total_cmp(&b.bbox.y0));
         if let Some(first) = first {
-            return Some(grow_block(lines, first, &usable, 0.7));
+            return Some((
+                grow_block(lines, first, &usable, 0.7),
+                format!("the cell under the label {:?}", label.text.trim()),
+            ));
         }
     }
     // No label: lettered lines within the title-block neighbourhood of the number, scored by
@@ -251,7 +270,12 @@ fn read_title(
     } else {
         0.45
     };
-    Some(grow_block(lines, best, &usable, confidence))
+    let why = format!(
+        "no title label; best of {} lettered lines near the number by size, title words and distance (score {:.2})",
+        near.len(),
+        score(best)
+    );
+    Some((grow_block(lines, best, &usable, confidence), why))
 }
 
 /// Extends a title line with the lines stacked directly above and below it in the same column
@@ -310,6 +334,63 @@ fn title_block_around(number: &Field, title: Option<&Field>, width: f32, height:
         x1: (r.x1 + pad).min(width),
         y1: (r.y1 + pad).min(height),
     }
+}
+
+/// The shape of a sheet number: letters as `A`, digits as `9`, separators kept (`E201A` →
+/// `A999A`, `A1.01` → `A9.99`). Sheets of one set share a few shapes.
+pub fn shape(number: &str) -> String {
+    number
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphabetic() {
+                'A'
+            } else if c.is_ascii_digit() {
+                '9'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// The set-level check: when most sheets of a set share a number shape, a sheet whose number
+/// breaks it takes its best alternative that fits, if it has one.
+pub fn check_set(mut guesses: Vec<SheetGuess>) -> Vec<SheetGuess> {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for g in &guesses {
+        if let Some(n) = &g.number {
+            *counts.entry(shape(&n.text)).or_default() += 1;
+        }
+    }
+    let Some((dominant, count)) = counts.into_iter().max_by_key(|(_, c)| *c) else {
+        return guesses;
+    };
+    if guesses.len() < 3 || count * 2 <= guesses.len() {
+        return guesses;
+    }
+    for g in &mut guesses {
+        let fits = g
+            .number
+            .as_ref()
+            .is_some_and(|n| shape(&n.text) == dominant);
+        if fits {
+            continue;
+        }
+        if let Some(i) = g
+            .alternatives
+            .iter()
+            .position(|a| shape(&a.text) == dominant)
+        {
+            let mut better = g.alternatives.remove(i);
+            better.confidence = 0.6;
+            if let Some(old) = g.number.replace(better) {
+                g.alternatives.insert(0, old);
+            }
+        } else if let Some(n) = g.number.as_mut() {
+            n.confidence = n.confidence.min(0.4);
+        }
+    }
+    guesses
 }
 
 /// The discipline designator of a sheet number: its leading letters (`AF101` → `AF`).
@@ -415,6 +496,56 @@ mod tests {
             "ABCDE-1",
         ] {
             assert!(!is_candidate(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn a_sheet_that_breaks_the_set_pattern_takes_an_alternative_that_fits() {
+        let field = |t: &str| Field {
+            text: t.into(),
+            bbox: Rect::default(),
+            confidence: 0.9,
+        };
+        let guess = |n: &str, alt: &[&str]| SheetGuess {
+            number: Some(field(n)),
+            alternatives: alt.iter().map(|a| field(a)).collect(),
+            ..Default::default()
+        };
+        let checked = check_set(vec![
+            guess("A101", &[]),
+            guess("A102", &[]),
+            guess("V-1", &["A103", "P2"]),
+            guess("A104", &[]),
+        ]);
+        let numbers: Vec<&str> = checked
+            .iter()
+            .map(|g| g.number.as_ref().unwrap().text.as_str())
+            .collect();
+        assert_eq!(numbers, ["A101", "A102", "A103", "A104"]);
+        assert_eq!(checked[2].alternatives[0].text, "V-1");
+        // No dominant shape: nothing changes.
+        let mixed = check_set(vec![
+            guess("A101", &[]),
+            guess("E-1", &["A102"]),
+            guess("3", &[]),
+        ]);
+        assert_eq!(mixed[1].number.as_ref().unwrap().text, "E-1");
+    }
+
+    #[test]
+    fn number_labels_in_any_case_but_not_title_labels() {
+        for label in [
+            "SHEET",
+            "SHEET NO.",
+            "Drawing Number",
+            "PLAN REF NO",
+            "DWG NO:",
+            "SHT #",
+        ] {
+            assert!(NUMBER_LABEL.is_match(label), "{label}");
+        }
+        for not in ["DRAWING TITLE", "SHEET TITLE", "SHEET 3 OF 12"] {
+            assert!(!NUMBER_LABEL.is_match(not), "{not}");
         }
     }
 

@@ -31,6 +31,9 @@ enum Command {
         /// Also write each page's thumbnail and each drawing's vector crop into this folder.
         #[arg(long)]
         artifacts: Option<PathBuf>,
+        /// Print on stderr why each page got its kind and each field its value.
+        #[arg(long)]
+        explain: bool,
     },
     /// Manage API keys.
     #[command(subcommand)]
@@ -104,7 +107,13 @@ pub fn run() -> ExitCode {
             file,
             classification,
             artifacts,
-        } => process(&file, classification.as_deref(), artifacts.as_deref()),
+            explain,
+        } => {
+            if explain {
+                explain_file(&file);
+            }
+            process(&file, classification.as_deref(), artifacts.as_deref())
+        }
         Command::Serve(args) => runtime(serve(args)),
         Command::Keys(KeysCommand::Create {
             data,
@@ -286,4 +295,79 @@ fn write_artifacts(bytes: &[u8], dir: &std::path::Path) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `process --explain`: the features behind each page's kind and the reasons behind each field.
+fn explain_file(file: &std::path::Path) {
+    use plansift_engine::{Document, PageKind, analyze_page, assemble};
+    let Ok(bytes) = std::fs::read(file) else {
+        return;
+    };
+    let doc = match Document::open(std::sync::Arc::new(bytes)) {
+        Ok(doc) => doc,
+        Err(e) => return eprintln!("document: {} ({})", e.code(), e),
+    };
+    let mut pages = Vec::new();
+    for n in 1..=doc.page_count() {
+        match analyze_page(&doc, n) {
+            Ok(a) => {
+                let g = a.geometry;
+                eprintln!(
+                    "page {n}: {} — {:.0}x{:.0} pt, rotation {}, {} words, {} glyphs ({} unmapped), {} paths / {} segments, images {:.0}% of the page",
+                    a.kind.as_str(),
+                    g.width,
+                    g.height,
+                    g.rotation,
+                    a.word_count,
+                    a.stats.glyphs,
+                    a.stats.unmapped_glyphs,
+                    a.stats.paths,
+                    a.stats.path_segments,
+                    100.0 * a.stats.image_coverage
+                );
+                if a.kind == PageKind::Drawing {
+                    for reason in a.sheet.iter().flat_map(|s| &s.reasons) {
+                        eprintln!("    {reason}");
+                    }
+                    for r in &a.regions {
+                        eprintln!("    region {} {:?}", r.region_type, r.label);
+                    }
+                }
+                pages.push(a);
+            }
+            Err(e) => eprintln!("page {n}: {} ({e})", e.code()),
+        }
+    }
+    let analysis = assemble(&pages);
+    for s in &analysis.sheets {
+        eprintln!(
+            "sheet p{}: {:?} {:?} ({:?}, {:?})",
+            s.page_number,
+            s.number.as_ref().map(|f| &f.text),
+            s.title.as_ref().map(|f| &f.text),
+            s.discipline,
+            s.drawing_type
+        );
+    }
+    for s in &analysis.sections {
+        eprintln!(
+            "section {} {:?} pp. {}-{}, {} parts, {} articles",
+            s.number,
+            s.title,
+            s.page_start,
+            s.page_end,
+            s.parts.len(),
+            s.articles.len()
+        );
+    }
+    for d in &analysis.doc_sections {
+        eprintln!(
+            "{} {:?} pp. {}-{}: {} items",
+            d.doc_type,
+            d.title,
+            d.page_start,
+            d.page_end,
+            d.items.len()
+        );
+    }
 }
