@@ -134,12 +134,14 @@ pub fn read_sheet(text: &PageText, width: f32, height: f32) -> SheetGuess {
     }
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
     scored.dedup_by(|a, b| a.1.text == b.1.text);
-    let mut guess = SheetGuess::default();
-    guess.reasons = scored
-        .iter()
-        .take(5)
-        .map(|s| format!("number candidate {}", s.2))
-        .collect();
+    let mut guess = SheetGuess {
+        reasons: scored
+            .iter()
+            .take(5)
+            .map(|s| format!("number candidate {}", s.2))
+            .collect(),
+        ..Default::default()
+    };
     if let Some((best, field, _)) = scored.first() {
         let margin = scored.get(1).map(|s| best - s.0).unwrap_or(1.0);
         let mut number = field.clone();
