@@ -1,0 +1,69 @@
+//! Golden results: what `plansift process` reads from each corpus document, pinned by `insta`
+//! snapshots (ids, times and hashes left out). A change in the engine's answers shows up as a
+//! snapshot diff to review (`cargo insta review`), not as a silent drift.
+
+use serde_json::{Value, json};
+use std::path::Path;
+
+const DOCUMENTS: [&str; 12] = [
+    "opentakeoff/sample-finish-plan.pdf",
+    "wsdot_plansheet/Pages from M01-17-ITS-Tolling-2b.pdf",
+    "wsdot_plansheet/test_smaller.pdf",
+    "wsdot_plansheet/FiberCables_Conformed2-SR167_2b_Technical_Requirements.pdf",
+    "ranjantx_ocr_parser/E201A-FLOOR-PLAN- P&S.pdf",
+    "spec_test_suite/DOT_OCR_Stress_Test.pdf",
+    "spec_test_suite/2024-09-11 Project Manual SC Justice Center Remodel.pdf",
+    "spec_test_suite/NYC_OGS_Addendum_01.pdf",
+    "spec_test_suite/NYC_HPD_Table_of_Contents.pdf",
+    "spectAIchallenge/22 08 00 - COMMISSIONING OF PLUMBING (Short).pdf",
+    "spectAIchallenge/233000 HVAC Air Distribution (Long).pdf",
+    "spectAIchallenge/271500 (Medium).pdf",
+];
+
+/// The answers of a result without ids, times or hashes.
+fn summary(result: &Value) -> Value {
+    let doc = &result["documents"][0];
+    let regions: Vec<Value> = result["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "region")
+        .map(|e| json!([e["pageNumber"], e["regionType"], e["label"]]))
+        .collect();
+    json!({
+        "status": doc["status"],
+        "detectedClassification": doc["detectedClassification"],
+        "pages": doc["pages"].as_array().unwrap().iter().map(|p| json!([p["pageNumber"], p["kind"], p["rotation"], p["textSource"]])).collect::<Vec<_>>(),
+        "sheets": doc["sheets"].as_array().unwrap().iter().map(|s| json!({
+            "page": s["pageNumber"], "number": s["sheetNumber"], "name": s["sheetName"],
+            "discipline": s["discipline"], "drawingType": s["drawingType"],
+        })).collect::<Vec<_>>(),
+        "regions": regions,
+        "specifications": doc["specifications"].as_array().map(|specs| specs.iter().map(|s| json!({
+            "number": s["sectionNumber"], "title": s["sectionTitle"], "pages": [s["pageStart"], s["pageEnd"]],
+            "parts": s["parts"].as_array().unwrap().iter().map(|p| format!("{} {}", p["label"].as_str().unwrap(), p["title"].as_str().unwrap())).collect::<Vec<_>>(),
+            "articles": s["articles"].as_array().unwrap().len(),
+            "relatedSections": s["relatedSections"],
+        })).collect::<Vec<_>>()),
+        "docs": doc["docs"].as_array().map(|docs| docs.iter().map(|d| json!({
+            "type": d["docType"], "title": d["title"], "pages": [d["pageStart"], d["pageEnd"]],
+            "items": d["items"].as_array().unwrap().iter().map(|i| json!([i["label"], i["pageNumber"], i["references"]])).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>()),
+        "errors": result["errors"].as_array().unwrap().iter().map(|e| e["code"].clone()).collect::<Vec<_>>(),
+    })
+}
+
+#[test]
+fn corpus_documents_read_as_pinned() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    for rel in DOCUMENTS {
+        let bytes = std::fs::read(corpus.join(rel)).unwrap();
+        let name = Path::new(rel)
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .replace([' ', '&', '(', ')'], "_");
+        let result = serde_json::to_value(plansift_jobs::process_file(rel, bytes, None)).unwrap();
+        insta::assert_json_snapshot!(name, summary(&result));
+    }
+}
