@@ -18,6 +18,9 @@ if cargo tree -p plansift-engine -e normal --prefix none | grep -E '^(tokio|axum
   exit 1
 fi
 
+echo "== the fuzz target builds (run it with: cd fuzz && cargo +nightly fuzz run page_analysis)"
+cargo check --quiet --manifest-path fuzz/Cargo.toml
+
 echo "== cargo test"
 cargo test --workspace --no-fail-fast 2>&1 | tee "${TMPDIR:-/tmp}/plansift-test.log"
 status=${PIPESTATUS[0]}

@@ -7,7 +7,7 @@
 //! codes repeat; sheet numbers do not). The title comes from a title label's cell, or else
 //! from the largest lettered lines near the number.
 
-use crate::text::{Line, PageText, Rect};
+use crate::text::{Line, PageText, Rect, Ruling};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -155,6 +155,7 @@ pub fn read_sheet(text: &PageText, width: f32, height: f32) -> SheetGuess {
         guess.title_block = Some(title_block_around(
             &number,
             guess.title.as_ref(),
+            &text.rulings,
             width,
             height,
         ));
@@ -324,17 +325,48 @@ fn grow_block(
     }
 }
 
-fn title_block_around(number: &Field, title: Option<&Field>, width: f32, height: f32) -> Rect {
+/// The title block around the sheet fields: the ruled cell that encloses the number and the
+/// title, bounded by the nearest rules on each side that span the fields (title blocks are boxes
+/// of ruled cells). Where no rule bounds a side, the fields plus a margin bound it.
+fn title_block_around(
+    number: &Field,
+    title: Option<&Field>,
+    rulings: &[Ruling],
+    width: f32,
+    height: f32,
+) -> Rect {
     let mut r = number.bbox;
     if let Some(t) = title {
         r = r.union(&t.bbox);
     }
     let pad = 0.01 * width.max(height);
+    let (cx, cy) = r.center();
+    let spans = |g: &&Ruling, along: f32| g.from <= along && g.to >= along;
+    let verticals = || rulings.iter().filter(|g| !g.horizontal && spans(g, cy));
+    let horizontals = || rulings.iter().filter(|g| g.horizontal && spans(g, cx));
+    let reach = 0.25 * width.max(height);
+    let left = verticals()
+        .map(|g| g.at)
+        .filter(|&x| x <= r.x0 + 1.0 && r.x0 - x < reach)
+        .fold(f32::NAN, f32::max);
+    let right = verticals()
+        .map(|g| g.at)
+        .filter(|&x| x >= r.x1 - 1.0 && x - r.x1 < reach)
+        .fold(f32::NAN, f32::min);
+    let top = horizontals()
+        .map(|g| g.at)
+        .filter(|&y| y <= r.y0 + 1.0 && r.y0 - y < reach)
+        .fold(f32::NAN, f32::max);
+    let bottom = horizontals()
+        .map(|g| g.at)
+        .filter(|&y| y >= r.y1 - 1.0 && y - r.y1 < reach)
+        .fold(f32::NAN, f32::min);
+    let or = |v: f32, fallback: f32| if v.is_nan() { fallback } else { v };
     Rect {
-        x0: (r.x0 - pad).max(0.0),
-        y0: (r.y0 - pad).max(0.0),
-        x1: (r.x1 + pad).min(width),
-        y1: (r.y1 + pad).min(height),
+        x0: or(left, r.x0 - pad).max(0.0),
+        y0: or(top, r.y0 - pad).max(0.0),
+        x1: or(right, r.x1 + pad).min(width),
+        y1: or(bottom, r.y1 + pad).min(height),
     }
 }
 

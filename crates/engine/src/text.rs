@@ -84,8 +84,25 @@ pub struct PageStats {
 pub struct PageText {
     pub words: Vec<Word>,
     pub lines: Vec<Line>,
+    /// Straight horizontal and vertical strokes long enough to rule a table or a title block.
+    pub rulings: Vec<Ruling>,
     pub stats: PageStats,
 }
+
+/// A horizontal or vertical line segment in displayed points: at `at` (y for horizontal, x for
+/// vertical), running `from`..`to` along the other axis.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ruling {
+    pub horizontal: bool,
+    pub at: f32,
+    pub from: f32,
+    pub to: f32,
+}
+
+/// Shorter strokes are hatching, text outlines or symbols, not rules.
+const MIN_RULING_PT: f64 = 18.0;
+/// A bound on what one page may keep, so a hostile page cannot exhaust memory.
+const MAX_RULINGS: usize = 200_000;
 
 struct RawGlyph {
     text: String,
@@ -100,6 +117,7 @@ struct RawGlyph {
 
 struct Collector {
     glyphs: Vec<RawGlyph>,
+    rulings: Vec<Ruling>,
     stats: PageStats,
     image_area: f64,
     page_area: f64,
@@ -172,9 +190,52 @@ impl Collector {
     }
 }
 
+impl Collector {
+    /// Collects the straight axis-aligned segments of a path as rulings.
+    fn rulings_of(&mut self, path: &BezPath, t: Affine) {
+        let (mut current, mut start) = (Point::ZERO, Point::ZERO);
+        for el in path.elements() {
+            let (a, b) = match *el {
+                PathEl::MoveTo(p) => {
+                    current = t * p;
+                    start = current;
+                    continue;
+                }
+                PathEl::LineTo(p) => (current, t * p),
+                PathEl::ClosePath => (current, start),
+                PathEl::QuadTo(_, p) | PathEl::CurveTo(_, _, p) => {
+                    current = t * p;
+                    continue;
+                }
+            };
+            current = b;
+            if self.rulings.len() >= MAX_RULINGS {
+                continue;
+            }
+            let (dx, dy) = ((b.x - a.x).abs(), (b.y - a.y).abs());
+            if dy < 0.5 && dx >= MIN_RULING_PT {
+                self.rulings.push(Ruling {
+                    horizontal: true,
+                    at: a.y as f32,
+                    from: a.x.min(b.x) as f32,
+                    to: a.x.max(b.x) as f32,
+                });
+            } else if dx < 0.5 && dy >= MIN_RULING_PT {
+                self.rulings.push(Ruling {
+                    horizontal: false,
+                    at: a.x as f32,
+                    from: a.y.min(b.y) as f32,
+                    to: a.y.max(b.y) as f32,
+                });
+            }
+        }
+    }
+}
+
 impl<'a> Device<'a> for Collector {
-    fn draw_path(&mut self, path: &BezPath, _props: DrawProps<'a>, _mode: &DrawMode) {
+    fn draw_path(&mut self, path: &BezPath, props: DrawProps<'a>, _mode: &DrawMode) {
         self.stats.paths += 1;
+        self.rulings_of(path, props.transform);
         let segs = path
             .elements()
             .iter()
@@ -205,7 +266,7 @@ impl<'a> Device<'a> for Collector {
 pub fn read_page(doc: &Document, number: usize) -> Result<(PageGeometry, PageText), PageError> {
     let geometry = doc.geometry(number)?;
     let page = doc.page(number)?;
-    let (glyphs, stats) = guarded(number, || {
+    let (glyphs, rulings, stats) = guarded(number, || {
         let cache = InterpreterCache::new();
         let transform = page.initial_transform(true).to_kurbo();
         let bbox = KRect::new(0.0, 0.0, geometry.width as f64, geometry.height as f64);
@@ -218,12 +279,13 @@ pub fn read_page(doc: &Document, number: usize) -> Result<(PageGeometry, PageTex
         );
         let mut collector = Collector {
             glyphs: Vec::new(),
+            rulings: Vec::new(),
             stats: PageStats::default(),
             image_area: 0.0,
             page_area: (geometry.width as f64) * (geometry.height as f64),
         };
         interpret_page(page, &mut ctx, &mut collector);
-        (collector.glyphs, collector.stats)
+        (collector.glyphs, collector.rulings, collector.stats)
     })?;
     let words = group_words(&glyphs);
     // Lines depend on the page kind (tab stops in documents), so the caller groups them.
@@ -232,6 +294,7 @@ pub fn read_page(doc: &Document, number: usize) -> Result<(PageGeometry, PageTex
         PageText {
             words,
             lines: Vec::new(),
+            rulings,
             stats,
         },
     ))

@@ -64,6 +64,22 @@ fn corpus_documents_read_as_pinned() {
             .to_string_lossy()
             .replace([' ', '&', '(', ')'], "_");
         let result = serde_json::to_value(plansift_jobs::process_file(rel, bytes, None)).unwrap();
+        for sheet in result["documents"][0]["sheets"].as_array().unwrap() {
+            let (tb, n) = (
+                &sheet["titleBlock"]["box"],
+                &sheet["fields"]["sheetNumber"]["box"],
+            );
+            if n.is_object() {
+                let inside = tb["left"].as_f64() <= n["left"].as_f64()
+                    && tb["top"].as_f64() <= n["top"].as_f64()
+                    && tb["right"].as_f64() >= n["right"].as_f64()
+                    && tb["bottom"].as_f64() >= n["bottom"].as_f64();
+                assert!(
+                    inside,
+                    "{rel}: the title block {tb} does not hold the sheet number {n}"
+                );
+            }
+        }
         insta::assert_json_snapshot!(name, summary(&result));
     }
 }
