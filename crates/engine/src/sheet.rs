@@ -362,11 +362,20 @@ fn title_block_around(
         .filter(|&y| y >= r.y1 - 1.0 && y - r.y1 < reach)
         .fold(f32::NAN, f32::min);
     let or = |v: f32, fallback: f32| if v.is_nan() { fallback } else { v };
+    // Glyph boxes come from advance widths and may overhang a rule by a hair: the block always
+    // holds its fields.
+    let ruled = Rect {
+        x0: or(left, r.x0 - pad),
+        y0: or(top, r.y0 - pad),
+        x1: or(right, r.x1 + pad),
+        y1: or(bottom, r.y1 + pad),
+    }
+    .union(&r);
     Rect {
-        x0: or(left, r.x0 - pad).max(0.0),
-        y0: or(top, r.y0 - pad).max(0.0),
-        x1: or(right, r.x1 + pad).min(width),
-        y1: or(bottom, r.y1 + pad).min(height),
+        x0: ruled.x0.max(0.0),
+        y0: ruled.y0.max(0.0),
+        x1: ruled.x1.min(width),
+        y1: ruled.y1.min(height),
     }
 }
 
