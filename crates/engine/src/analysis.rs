@@ -3,8 +3,9 @@
 //! Page analysis is independent per page so pages can run on any worker; assembly runs once per
 //! document over the stored page analyses (sections across pages, set-level sheet checks).
 
-use crate::classify::{PageKind, classify};
+use crate::classify::{PageKind, classify, kind_from_size};
 use crate::error::PageError;
+use crate::ocr::Ocr;
 use crate::pdf::{Document, PageGeometry};
 use crate::sheet::{Field, SheetGuess, read_sheet};
 use crate::spec_sections::{SpecSection, find_sections};
@@ -52,6 +53,9 @@ pub struct PageAnalysis {
     /// For drawings: title block, notes, legends, schedules and view titles.
     #[serde(default)]
     pub regions: Vec<crate::regions::Region>,
+    /// Why part of the page could not be read (`ocr_unavailable: …`), as `code: message`.
+    #[serde(default)]
+    pub warnings: Vec<String>,
     /// For documents: the text lines in reading order (spec and addendum assembly read them).
     pub lines: Vec<TextLine>,
 }
@@ -113,18 +117,54 @@ fn normalize_field(f: Field, g: &PageGeometry) -> Field {
 
 /// Analyses one 1-based page.
 pub fn analyze_page(doc: &Document, number: usize) -> Result<PageAnalysis, PageError> {
+    analyze_page_with(doc, number, None)
+}
+
+/// Analyses one 1-based page, reading pages without a usable text layer with `ocr`.
+pub fn analyze_page_with(
+    doc: &Document,
+    number: usize,
+    ocr: Option<&dyn Ocr>,
+) -> Result<PageAnalysis, PageError> {
     let (geometry, mut text) = read_page(doc, number)?;
-    let kind = classify(&geometry, &text.stats, text.words.len());
+    let mut warnings = Vec::new();
+    let mut ocr_boxes: Vec<(Rect, f32)> = Vec::new();
+    let scanned = crate::ocr_page::needs_ocr(&text);
+    let kind = if scanned {
+        kind_from_size(&geometry)
+    } else {
+        classify(&geometry, &text.stats, text.words.len())
+    };
+    let mut text_source = if text.words.is_empty() {
+        TextSource::None
+    } else {
+        TextSource::Vector
+    };
+    if scanned {
+        match ocr {
+            None => warnings.push(
+                "ocr_unavailable: the page has no usable text layer and no OCR engine is installed"
+                    .to_string(),
+            ),
+            Some(ocr) => match crate::ocr_page::read_words(doc, number, &geometry, kind, ocr) {
+                Ok(words) => {
+                    ocr_boxes = words.iter().map(|(w, c)| (w.bbox, *c)).collect();
+                    text.words = words.into_iter().map(|(w, _)| w).collect();
+                    text_source = if text.words.is_empty() {
+                        TextSource::None
+                    } else {
+                        TextSource::Ocr
+                    };
+                }
+                Err(e) => warnings.push(format!("ocr_failed: {e}")),
+            },
+        }
+    }
     let gap = match kind {
         PageKind::Drawing => crate::text::DRAWING_LINE_GAP,
         PageKind::Document => crate::text::DOCUMENT_LINE_GAP,
     };
     text.lines = crate::text::group_lines(&text.words, gap);
-    let text_source = if text.words.is_empty() {
-        TextSource::None
-    } else {
-        TextSource::Vector
-    };
     let mut analysis = PageAnalysis {
         page_number: number as u32,
         geometry,
@@ -135,10 +175,17 @@ pub fn analyze_page(doc: &Document, number: usize) -> Result<PageAnalysis, PageE
         sheet: None,
         regions: Vec::new(),
         lines: Vec::new(),
+        warnings,
     };
     match kind {
         PageKind::Drawing => {
             let mut guess = read_sheet(&text, geometry.width, geometry.height);
+            if !ocr_boxes.is_empty() {
+                // A field read by OCR is only as sure as the words it was read from.
+                for f in guess.number.iter_mut().chain(guess.title.iter_mut()) {
+                    f.confidence *= crate::ocr_page::confidence_within(&ocr_boxes, &f.bbox);
+                }
+            }
             let field_text = |f: &Option<Field>| {
                 f.as_ref()
                     .map(|f| f.text.as_str())

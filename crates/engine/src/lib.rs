@@ -27,6 +27,8 @@ mod analysis;
 mod classify;
 pub mod crop;
 mod error;
+pub mod ocr;
+mod ocr_page;
 mod pdf;
 pub mod regions;
 pub mod render;
@@ -35,7 +37,8 @@ pub mod spec_sections;
 pub mod text;
 
 pub use analysis::{
-    DocumentAnalysis, PageAnalysis, Sheet, TextLine, TextSource, analyze_page, assemble,
+    DocumentAnalysis, PageAnalysis, Sheet, TextLine, TextSource, analyze_page, analyze_page_with,
+    assemble,
 };
 pub use classify::{PageKind, classify, kind_from_size};
 pub use error::{DocumentError, PageError};
@@ -46,12 +49,24 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Drives page analysis over a range of pages, pushing each result into a sink; the stop flag
 /// ends the work at the next page boundary.
-#[derive(Clone, Debug, Default)]
-pub struct Engine {}
+#[derive(Clone, Default)]
+pub struct Engine {
+    ocr: Option<std::sync::Arc<dyn ocr::Ocr>>,
+}
 
 impl Engine {
     pub fn new() -> Engine {
-        Engine {}
+        Engine { ocr: None }
+    }
+
+    /// Reads pages without a usable text layer with this OCR engine.
+    pub fn with_ocr(mut self, ocr: Option<std::sync::Arc<dyn ocr::Ocr>>) -> Engine {
+        self.ocr = ocr;
+        self
+    }
+
+    pub fn has_ocr(&self) -> bool {
+        self.ocr.is_some()
     }
 
     /// Analyses `pages` (1-based, inclusive) in order. Returns how many pages were pushed.
@@ -67,7 +82,7 @@ impl Engine {
             if stop.load(Ordering::Relaxed) {
                 break;
             }
-            sink(analyze_page(doc, n));
+            sink(analyze_page_with(doc, n, self.ocr.as_deref()));
             done += 1;
         }
         done

@@ -78,3 +78,83 @@ pub fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, png::E
     }
     Ok(out)
 }
+
+/// An 8-bit grayscale image.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrayImage {
+    pub width: u32,
+    pub height: u32,
+    pub pixels: Vec<u8>,
+}
+
+/// Renders the part `region` (displayed points) of a 1-based page at `dpi`, in grayscale, for
+/// OCR. Only the region is rasterized, so a title-block crop of a large sheet stays small.
+pub fn render_region(
+    doc: &Document,
+    number: usize,
+    region: crate::text::Rect,
+    dpi: f32,
+) -> Result<GrayImage, PageError> {
+    use hayro::kurbo::Affine;
+    use hayro::vello_cpu::{Pixmap, RasterizerSettings, RenderContext, Resources, TargetInit};
+    let scale = (dpi / 72.0) as f64;
+    let w = ((region.x1 - region.x0) as f64 * scale).round();
+    let h = ((region.y1 - region.y0) as f64 * scale).round();
+    if !(1.0..=16_000.0).contains(&w) || !(1.0..=16_000.0).contains(&h) || w * h > 80_000_000.0 {
+        return Err(PageError::Unreadable {
+            page: number,
+            reason: "the region to render is empty or too large".into(),
+        });
+    }
+    let page = doc.page(number)?;
+    let pixmap = guarded(number, || {
+        let cache = RenderCache::new();
+        let mut ctx = RenderContext::new(w as u16, h as u16);
+        let transform = Affine::scale(scale)
+            * Affine::translate((-(region.x0 as f64), -(region.y0 as f64)))
+            * hayro::hayro_interpret::util::TransformExt::to_kurbo(&page.initial_transform(true));
+        hayro::render_into(
+            page,
+            &cache,
+            &InterpreterSettings::default(),
+            &RenderSettings::default(),
+            &mut ctx,
+            transform,
+        );
+        ctx.flush();
+        let mut pixmap = Pixmap::new(ctx.width(), ctx.height());
+        ctx.render_with(
+            &mut pixmap,
+            &mut Resources::default(),
+            RasterizerSettings {
+                target_init: TargetInit::Clear(WHITE),
+                ..Default::default()
+            },
+        );
+        pixmap
+    })?;
+    let pixels = pixmap
+        .data_as_u8_slice()
+        .chunks_exact(4)
+        .map(|p| ((p[0] as u32 * 299 + p[1] as u32 * 587 + p[2] as u32 * 114) / 1000) as u8)
+        .collect();
+    Ok(GrayImage {
+        width: w as u32,
+        height: h as u32,
+        pixels,
+    })
+}
+
+/// Grayscale PNG (what OCR reads).
+pub fn encode_gray_png(image: &GrayImage) -> Result<Vec<u8>, png::EncodingError> {
+    let mut out = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut out, image.width, image.height);
+        encoder.set_color(png::ColorType::Grayscale);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_compression(png::Compression::Fast);
+        let mut writer = encoder.write_header()?;
+        writer.write_image_data(&image.pixels)?;
+    }
+    Ok(out)
+}

@@ -250,10 +250,12 @@ impl<'a> Device<'a> for Collector {
             self.glyph(g, props.transform * g.transform());
         }
     }
-    fn draw_image(&mut self, _image: Image<'a, '_>, props: ImageDrawProps<'a>) {
+    fn draw_image(&mut self, image: Image<'a, '_>, props: ImageDrawProps<'a>) {
+        // The transform maps the image's pixel grid to the page.
+        let (w, h) = (image.width() as f64, image.height() as f64);
         let r = props
             .transform
-            .transform_rect_bbox(KRect::new(0.0, 0.0, 1.0, 1.0));
+            .transform_rect_bbox(KRect::new(0.0, 0.0, w, h));
         self.image_area += r.area().abs();
         self.stats.image_coverage = (self.image_area / self.page_area.max(1.0)) as f32;
     }

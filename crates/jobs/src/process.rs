@@ -23,18 +23,22 @@ pub fn process_file(file_name: &str, bytes: Vec<u8>, classification: Option<&str
         Ok(doc) => {
             let stop = AtomicBool::new(false);
             let mut n = 0u32;
-            Engine::new().run(&doc, 1..=doc.page_count(), &stop, |outcome| {
-                n += 1;
-                let preflight = doc
-                    .geometry(n as usize)
-                    .map(|g| kind_from_size(&g).as_str())
-                    .unwrap_or("document");
-                pages.push((
-                    n,
-                    preflight,
-                    outcome.map_err(|e| (e.code().to_string(), e.to_string())),
-                ));
-            });
+            Engine::new()
+                .with_ocr(plansift_engine::ocr::TesseractCli::detect().map(|o| {
+                    std::sync::Arc::new(o) as std::sync::Arc<dyn plansift_engine::ocr::Ocr>
+                }))
+                .run(&doc, 1..=doc.page_count(), &stop, |outcome| {
+                    n += 1;
+                    let preflight = doc
+                        .geometry(n as usize)
+                        .map(|g| kind_from_size(&g).as_str())
+                        .unwrap_or("document");
+                    pages.push((
+                        n,
+                        preflight,
+                        outcome.map_err(|e| (e.code().to_string(), e.to_string())),
+                    ));
+                });
             None
         }
     };

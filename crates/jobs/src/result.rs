@@ -361,12 +361,12 @@ pub fn build_document(mut input: DocumentInput<'_>) -> DocumentOutput {
         if a.kind == PageKind::Document {
             document_artifacts.extend(page_artifacts(&input, a.page_number));
         }
-        for w in input
+        let artifact_warnings = input
             .artifacts
             .and_then(|m| m.get(&a.page_number))
             .map(|p| p.warnings.as_slice())
-            .unwrap_or_default()
-        {
+            .unwrap_or_default();
+        for w in a.warnings.iter().chain(artifact_warnings) {
             let (code, message) = w.split_once(": ").unwrap_or(("artifact_failed", w));
             warnings.push(ResultIssue {
                 code: code.into(),

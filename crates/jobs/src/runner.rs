@@ -49,6 +49,7 @@ impl Default for RunnerConfig {
 
 #[derive(Clone)]
 pub struct Runner {
+    engine: Engine,
     meta: Arc<dyn MetaStore>,
     blobs: Arc<dyn BlobStore>,
     config: RunnerConfig,
@@ -64,7 +65,16 @@ impl Runner {
         config: RunnerConfig,
     ) -> Runner {
         let owner = format!("{}-{}", std::process::id(), ulid::Ulid::new());
+        let ocr = plansift_engine::ocr::TesseractCli::detect();
+        if ocr.is_none() {
+            warn!(
+                "tesseract is not installed: pages without a text layer will end with the warning ocr_unavailable"
+            );
+        }
+        let engine =
+            Engine::new().with_ocr(ocr.map(|o| Arc::new(o) as Arc<dyn plansift_engine::ocr::Ocr>));
         Runner {
+            engine,
             meta,
             blobs,
             config,
@@ -305,8 +315,9 @@ impl Runner {
         let bytes = self.blobs.get(&doc.blob_key).await?;
         let (tx, mut rx) = tokio::sync::mpsc::channel::<PageWork>(2);
         let engine_stop = stop.clone();
+        let engine = self.engine.clone();
         let worker = tokio::task::spawn_blocking(move || {
-            page_work(bytes, pending, &engine_stop, |w| {
+            page_work(&engine, bytes, pending, &engine_stop, |w| {
                 tx.blocking_send(w).is_ok()
             })
         });
@@ -513,6 +524,7 @@ struct PageWork {
 /// The CPU part of a page task, on the blocking pool: analyse each page, draw its thumbnail and,
 /// for drawings, cut its vector crop. `send` returns false when the receiver is gone.
 fn page_work(
+    engine: &Engine,
     bytes: Vec<u8>,
     pending: Vec<i64>,
     stop: &AtomicBool,
@@ -540,7 +552,6 @@ fn page_work(
             return;
         }
     };
-    let engine = Engine::new();
     let mut crops: Option<Result<CropSource, String>> = None;
     for n in pending {
         let mut outcome = None;
