@@ -110,4 +110,61 @@ fn main() {
         }
     });
     report("vector crops, 42x30-in sheets", count, took, "-");
+
+    ocr_bench();
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// OCR'd pages: the image-only drawing sets (title-block path), and spec-book pages read as
+/// if scanned (whole-page path). Tesseract runs with one thread.
+fn ocr_bench() {
+    use plansift_engine::ocr::{Ocr, TesseractCli};
+    use plansift_engine::{PageKind, analyze_page_with, ocr_page};
+    let Some(tesseract) = TesseractCli::detect() else {
+        println!("OCR: tesseract is not installed; skipped");
+        return;
+    };
+    let mut times = Vec::new();
+    for rel in [
+        "derived_raster/E201A_raster150.pdf",
+        "derived_raster/M01-17-ITS-Tolling-2b_raster150.pdf",
+    ] {
+        let doc = Document::open(Arc::new(corpus(rel))).unwrap();
+        for n in 1..=doc.page_count() {
+            let t = Instant::now();
+            std::hint::black_box(analyze_page_with(&doc, n, Some(&tesseract as &dyn Ocr)).unwrap());
+            times.push(t.elapsed());
+        }
+    }
+    let count = times.len();
+    let slowest = *times.iter().max().unwrap();
+    println!(
+        "{:<48} {count:>4} pages  median {:.2} s, slowest {:.2} s   target <= 5 s",
+        "OCR'd drawing page (title-block path)",
+        median(times).as_secs_f64(),
+        slowest.as_secs_f64()
+    );
+
+    let doc = Document::open(Arc::new(corpus(
+        "spec_test_suite/2024-09-11 Project Manual SC Justice Center Remodel.pdf",
+    )))
+    .unwrap();
+    let mut times = Vec::new();
+    for n in [10, 32, 44, 94, 292] {
+        let g = doc.geometry(n).unwrap();
+        let t = Instant::now();
+        let words = ocr_page::read_words(&doc, n, &g, PageKind::Document, &tesseract).unwrap();
+        times.push(t.elapsed());
+        assert!(words.len() > 50, "page {n}: {} words", words.len());
+    }
+    println!(
+        "{:<48} {:>4} pages  median {:.2} s   target <= 3 s",
+        "OCR'd spec page (whole page, 200 dpi)",
+        times.len(),
+        median(times).as_secs_f64()
+    );
 }

@@ -28,7 +28,7 @@ mod classify;
 pub mod crop;
 mod error;
 pub mod ocr;
-mod ocr_page;
+pub mod ocr_page;
 mod pdf;
 pub mod regions;
 pub mod render;

@@ -293,3 +293,39 @@ async fn sheets_carry_thumbnails_and_vector_crops_that_keep_their_text() {
     let reader = new_key(app.meta(), &org.id, &[plansift_types::Scope::JobsRead]).await;
     assert_eq!(fetch(thumb, &reader).await.unwrap().status(), 403);
 }
+
+#[tokio::test]
+async fn an_image_only_pdf_gives_sheets_with_numbers_and_titles() {
+    let app = spawn_app().await;
+    let project = app.create_project("Scans").await;
+    let job = app.create_job(&project).await;
+    let scan = corpus("derived_raster/M01-17-ITS-Tolling-2b_raster150.pdf");
+    let (status, body) = app
+        .upload(&job, vec![Upload::file("file0", &scan, "plans")])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    app.complete(&job).await;
+    assert_eq!(app.wait_job(&job).await["status"], "completed");
+    let (_, result) = app.get(&format!("/jobs/{job}/result")).await;
+    let doc = &result["documents"][0];
+    assert!(
+        doc["pages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["textSource"] == "ocr"),
+        "{}",
+        doc["pages"]
+    );
+    let sheets = doc["sheets"].as_array().unwrap();
+    let numbers: Vec<&str> = sheets
+        .iter()
+        .map(|s| s["sheetNumber"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(numbers, ["TSDE01", "TSDE02", "TSDE03", "TSDE04"]);
+    for s in sheets {
+        assert_eq!(s["sheetName"], "COMMUNICATION ONE-LINE DIAGRAM");
+        let confidence = s["fields"]["sheetNumber"]["confidence"].as_f64().unwrap();
+        assert!(confidence > 0.0 && confidence < 1.0);
+    }
+}
