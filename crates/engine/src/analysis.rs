@@ -180,6 +180,24 @@ pub fn analyze_page_with(
     match kind {
         PageKind::Drawing => {
             let mut guess = read_sheet(&text, geometry.width, geometry.height);
+            // A mixed page: vector line work and text, but the title block is an image (a pasted
+            // scan). Read the title-block regions with OCR and the sheet from both word sets.
+            let mixed = guess.number.is_none() && !scanned && text.stats.image_coverage > 0.01;
+            if let (true, Some(ocr)) = (mixed, ocr) {
+                match crate::ocr_page::read_words(doc, number, &geometry, kind, ocr) {
+                    Ok(words) if !words.is_empty() => {
+                        ocr_boxes = words.iter().map(|(w, c)| (w.bbox, *c)).collect();
+                        text.words.extend(words.into_iter().map(|(w, _)| w));
+                        text.lines = crate::text::group_lines(&text.words, gap);
+                        guess = read_sheet(&text, geometry.width, geometry.height);
+                        if guess.number.is_some() {
+                            analysis.text_source = TextSource::Ocr;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => analysis.warnings.push(format!("ocr_failed: {e}")),
+                }
+            }
             if !ocr_boxes.is_empty() {
                 // A field read by OCR is only as sure as the words it was read from.
                 for f in guess.number.iter_mut().chain(guess.title.iter_mut()) {
