@@ -57,8 +57,9 @@ pub fn find_regions(text: &PageText, title_block: Option<Rect>, title_text: &str
             continue;
         }
         // A heading inside a block already found (a two-line heading, a sub-heading) belongs to it.
-        let inside_earlier = regions.iter().skip(1).any(|r: &Region| {
-            r.region_type != "plan"
+        let inside_earlier = regions.iter().any(|r: &Region| {
+            r.region_type != "title_block"
+                && r.region_type != "plan"
                 && l.bbox.y0 > r.bbox.y0
                 && l.bbox.y1 <= r.bbox.y1 + 0.1
                 && l.bbox.x0 >= r.bbox.x0
