@@ -2,23 +2,11 @@
 //! snapshots (ids, times and hashes left out). A change in the engine's answers shows up as a
 //! snapshot diff to review (`cargo insta review`), not as a silent drift.
 
+mod common;
+
+use common::{TEXT_LAYER_DOCUMENTS, corpus_bytes};
 use serde_json::{Value, json};
 use std::path::Path;
-
-const DOCUMENTS: [&str; 12] = [
-    "opentakeoff/sample-finish-plan.pdf",
-    "wsdot_plansheet/Pages from M01-17-ITS-Tolling-2b.pdf",
-    "wsdot_plansheet/test_smaller.pdf",
-    "wsdot_plansheet/FiberCables_Conformed2-SR167_2b_Technical_Requirements.pdf",
-    "ranjantx_ocr_parser/E201A-FLOOR-PLAN- P&S.pdf",
-    "spec_test_suite/DOT_OCR_Stress_Test.pdf",
-    "spec_test_suite/2024-09-11 Project Manual SC Justice Center Remodel.pdf",
-    "spec_test_suite/NYC_OGS_Addendum_01.pdf",
-    "spec_test_suite/NYC_HPD_Table_of_Contents.pdf",
-    "spectAIchallenge/22 08 00 - COMMISSIONING OF PLUMBING (Short).pdf",
-    "spectAIchallenge/233000 HVAC Air Distribution (Long).pdf",
-    "spectAIchallenge/271500 (Medium).pdf",
-];
 
 /// The answers of a result without ids, times or hashes.
 fn summary(result: &Value) -> Value {
@@ -55,9 +43,8 @@ fn summary(result: &Value) -> Value {
 
 #[test]
 fn corpus_documents_read_as_pinned() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    for rel in DOCUMENTS {
-        let bytes = std::fs::read(corpus.join(rel)).unwrap();
+    for rel in TEXT_LAYER_DOCUMENTS {
+        let bytes = corpus_bytes(rel);
         let name = Path::new(rel)
             .file_stem()
             .unwrap()

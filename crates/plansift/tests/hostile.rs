@@ -2,43 +2,12 @@
 //! result), never a panic, an abort or a hang. A subprocess is the only way to see an abort or a
 //! stack overflow, which no `catch_unwind` can catch.
 
+mod common;
+
+use common::{corpus_bytes as corpus, encrypted_pdf, pdf};
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn corpus(rel: &str) -> Vec<u8> {
-    std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/corpus")
-            .join(rel),
-    )
-    .unwrap()
-}
-
-/// A PDF from object bodies (object n is `objs[n-1]`), with a correct xref table.
-fn pdf(objs: &[Vec<u8>], trailer_extra: &str) -> Vec<u8> {
-    let mut out = b"%PDF-1.7\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objs.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        out.extend_from_slice(o);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objs.len() + 1).as_bytes());
-    for o in offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R {trailer_extra} >>\nstartxref\n{xref}\n%%EOF\n",
-            objs.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
-}
 
 fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
     let mut v = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
@@ -146,23 +115,7 @@ fn hostile_inputs() -> Vec<(&'static str, Vec<u8>)> {
             "negative mediabox",
             page_pdf("[0 0 -500 -500]", "<< >>", b"0 0 10 10 re f", vec![]),
         ),
-        ("encrypted", {
-            let objs = vec![
-                b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
-                b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
-                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>".to_vec(),
-                format!(
-                    "<< /Filter /Standard /V 2 /R 3 /Length 128 /P -3904 /O <{}> /U <{}> >>",
-                    "a1".repeat(32),
-                    "b2".repeat(32)
-                )
-                .into_bytes(),
-            ];
-            pdf(
-                &objs,
-                "/Encrypt 4 0 R /ID [<00112233445566778899aabbccddeeff> <00112233445566778899aabbccddeeff>]",
-            )
-        }),
+        ("encrypted", encrypted_pdf()),
     ]
 }
 

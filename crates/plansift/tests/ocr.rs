@@ -1,34 +1,12 @@
 //! OCR goes where there is no text layer and nowhere else.
 
+mod common;
+
+use common::{TEXT_LAYER_DOCUMENTS, corpus_bytes as corpus};
 use plansift_engine::ocr::{Ocr, TesseractCli};
 use plansift_engine::{Document, Engine, TextSource};
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-
-fn corpus(rel: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/corpus")
-            .join(rel),
-    )
-    .unwrap()
-}
-
-const VECTOR: [&str; 12] = [
-    "opentakeoff/sample-finish-plan.pdf",
-    "wsdot_plansheet/Pages from M01-17-ITS-Tolling-2b.pdf",
-    "wsdot_plansheet/test_smaller.pdf",
-    "wsdot_plansheet/FiberCables_Conformed2-SR167_2b_Technical_Requirements.pdf",
-    "ranjantx_ocr_parser/E201A-FLOOR-PLAN- P&S.pdf",
-    "spec_test_suite/DOT_OCR_Stress_Test.pdf",
-    "spec_test_suite/2024-09-11 Project Manual SC Justice Center Remodel.pdf",
-    "spec_test_suite/NYC_OGS_Addendum_01.pdf",
-    "spec_test_suite/NYC_HPD_Table_of_Contents.pdf",
-    "spectAIchallenge/22 08 00 - COMMISSIONING OF PLUMBING (Short).pdf",
-    "spectAIchallenge/233000 HVAC Air Distribution (Long).pdf",
-    "spectAIchallenge/271500 (Medium).pdf",
-];
 
 fn analyse(engine: &Engine, rel: &str) -> Vec<plansift_engine::PageAnalysis> {
     let doc = Document::open(Arc::new(corpus(rel))).unwrap();
@@ -67,7 +45,7 @@ fn text_layer_pages_never_go_through_ocr_and_scans_do() {
     let ocr_calls = || calls.load(std::sync::atomic::Ordering::SeqCst);
     let before = ocr_calls();
     let mut pages = 0;
-    for rel in VECTOR {
+    for rel in TEXT_LAYER_DOCUMENTS {
         for p in analyse(&engine, rel) {
             assert_eq!(
                 p.text_source,

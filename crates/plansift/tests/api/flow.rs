@@ -195,16 +195,11 @@ async fn every_response_carries_a_request_id_and_echoes_a_sane_one() {
 #[tokio::test]
 async fn sheets_carry_thumbnails_and_vector_crops_that_keep_their_text() {
     let app = spawn_app().await;
-    let project = app.create_project("Artifacts").await;
-    let job = app.create_job(&project).await;
     let plans = corpus("opentakeoff/sample-finish-plan.pdf");
-    let (status, body) = app
-        .upload(&job, vec![Upload::file("file0", &plans, "plans")])
+    let (job, done, result) = app
+        .run_job("Artifacts", vec![Upload::file("file0", &plans, "plans")])
         .await;
-    assert_eq!(status, 200, "{body}");
-    app.complete(&job).await;
-    assert_eq!(app.wait_job(&job).await["status"], "completed");
-    let (_, result) = app.get(&format!("/jobs/{job}/result")).await;
+    assert_eq!(done["status"], "completed");
     let doc = &result["documents"][0];
     assert_eq!(doc["artifacts"][0]["type"], "original");
     let fetch = |path: &str, key: &str| {
@@ -297,16 +292,11 @@ async fn sheets_carry_thumbnails_and_vector_crops_that_keep_their_text() {
 #[tokio::test]
 async fn an_image_only_pdf_gives_sheets_with_numbers_and_titles() {
     let app = spawn_app().await;
-    let project = app.create_project("Scans").await;
-    let job = app.create_job(&project).await;
     let scan = corpus("derived_raster/M01-17-ITS-Tolling-2b_raster150.pdf");
-    let (status, body) = app
-        .upload(&job, vec![Upload::file("file0", &scan, "plans")])
+    let (_, done, result) = app
+        .run_job("Scans", vec![Upload::file("file0", &scan, "plans")])
         .await;
-    assert_eq!(status, 200, "{body}");
-    app.complete(&job).await;
-    assert_eq!(app.wait_job(&job).await["status"], "completed");
-    let (_, result) = app.get(&format!("/jobs/{job}/result")).await;
+    assert_eq!(done["status"], "completed");
     let doc = &result["documents"][0];
     assert!(
         doc["pages"]

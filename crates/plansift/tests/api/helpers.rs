@@ -5,47 +5,13 @@ use plansift_types::Scope;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-pub fn corpus(rel: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus")
-        .join(rel);
-    assert!(p.exists(), "corpus file {} is missing", p.display());
-    p
-}
+pub use crate::common::{corpus_path as corpus, encrypted_pdf};
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
-}
-
-/// A minimal PDF whose Standard security handler has a non-empty user password.
-pub fn encrypted_pdf() -> Vec<u8> {
-    let objs: [&[u8]; 4] = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
-        b"<< /Filter /Standard /V 2 /R 3 /Length 128 /P -3904 /O <a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1> /U <b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2> >>",
-    ];
-    let mut out = b"%PDF-1.6\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objs.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        out.extend_from_slice(o);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objs.len() + 1).as_bytes());
-    for o in offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!("trailer\n<< /Size {} /Root 1 0 R /Encrypt 4 0 R /ID [<00112233445566778899aabbccddeeff> <00112233445566778899aabbccddeeff>] >>\nstartxref\n{xref}\n%%EOF\n", objs.len() + 1)
-            .as_bytes(),
-    );
-    out
 }
 
 /// GET with a bearer key: the status and the JSON body (`null` when there is none).
@@ -278,6 +244,23 @@ impl TestApp {
             .unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A project, a job with `uploads`, complete, and the finished job and its result.
+    pub async fn run_job(
+        &self,
+        project_name: &str,
+        uploads: Vec<Upload<'_>>,
+    ) -> (String, Value, Value) {
+        let project = self.create_project(project_name).await;
+        let job = self.create_job(&project).await;
+        let (status, body) = self.upload(&job, uploads).await;
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = self.complete(&job).await;
+        assert_eq!(status, 202, "{body}");
+        let done = self.wait_job(&job).await;
+        let (_, result) = self.get(&format!("/jobs/{job}/result")).await;
+        (job, done, result)
     }
 
     pub async fn wait_job(&self, job: &str) -> Value {

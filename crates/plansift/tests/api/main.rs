@@ -1,6 +1,9 @@
 //! The integration test binary: the HTTP API on a real server (in-process `TestApp` on port 0
 //! with a fresh data directory, or the real binary as a process), with real corpus PDFs.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod bad_input;
 mod crash;
 mod flow;
