@@ -116,41 +116,18 @@ pub fn find_sections(pages: &[PageAnalysis]) -> Vec<SpecSection> {
     for page in pages.iter().filter(|p| p.kind == PageKind::Document) {
         let n = page.page_number;
         let lines = &page.lines;
-        let heading = if is_toc_page(lines) {
-            None
-        } else {
-            lines.iter().take(8).enumerate().find_map(|(i, l)| {
-                let c = HEADING.captures(l.text.trim())?;
-                (l.bbox.y0 < 0.45).then(|| (i, c[1].to_string(), c[2].trim().to_string(), l.bbox))
-            })
-        };
-        if let Some((i, raw, rest, bbox)) = heading {
-            let mut title = rest;
-            if title.is_empty() || !is_title_line(&title) {
-                let mut parts = Vec::new();
-                for l in lines.iter().skip(i + 1).take(3) {
-                    if is_title_line(&l.text) && !PART.is_match(&l.text) {
-                        parts.push(l.text.trim().to_string());
-                        if l.text.len() > 30 {
-                            continue;
-                        }
-                    }
-                    break;
-                }
-                if !parts.is_empty() {
-                    title = parts.join(" ");
-                }
-            }
-            // A heading names its section; "Section 07 8400." wrapped onto a new line in running
-            // text names nothing.
-            let titled = title.chars().filter(|c| c.is_alphabetic()).count() >= 3;
-            if titled {
+        let toc = is_toc_page(lines);
+        // An END OF … line earlier on this page: a heading below it starts a section mid-page.
+        let mut ended_here = false;
+        for (i, l) in lines.iter().enumerate() {
+            let t = l.text.trim();
+            if !toc && let Some((raw, title)) = heading_at(lines, i, ended_here) {
                 sections.push(SpecSection {
                     number: normalize_section_number(&raw),
                     title,
                     page_start: n,
                     page_end: n,
-                    start_box: Some(bbox),
+                    start_box: Some(l.bbox),
                     parts: Vec::new(),
                     articles: Vec::new(),
                     submittals: Vec::new(),
@@ -159,67 +136,108 @@ pub fn find_sections(pages: &[PageAnalysis]) -> Vec<SpecSection> {
                     confidence: 0.8,
                 });
                 closed = false;
-            }
-        }
-        let Some(current) = sections.last_mut() else {
-            continue;
-        };
-        let has_body = lines.iter().any(|l| {
-            let t = l.text.to_uppercase();
-            !t.contains("INTENTIONALLY") && !t.trim().is_empty()
-        });
-        if !closed && has_body {
-            current.page_end = n;
-        }
-        if closed {
-            continue;
-        }
-        for l in lines {
-            let t = l.text.trim();
-            if let Some(c) = PART.captures(t) {
-                if let Some(last) = current.parts.last_mut() {
-                    last.page_end = n;
-                }
-                current.parts.push(SpecPart {
-                    label: format!("PART {}", &c[1]),
-                    title: c[2].trim().to_string(),
-                    page_start: n,
-                    page_end: n,
-                });
-            } else if let Some(c) = ARTICLE.captures(t) {
-                in_submittals = c[2].contains("SUBMITTAL");
-                current.articles.push(SpecArticle {
-                    number: c[1].to_string(),
-                    title: c[2].trim().to_string(),
-                    page_number: n,
-                });
-            }
-            if in_submittals && let Some(c) = PARAGRAPH.captures(t) {
-                current.submittals.push(c[1].trim().to_string());
-            }
-            for m in STANDARD.find_iter(t) {
-                let standard = m.as_str().split_whitespace().collect::<Vec<_>>().join(" ");
-                if !current.referenced_standards.contains(&standard) {
-                    current.referenced_standards.push(standard);
-                }
-            }
-            for c in SECTION_REF.captures_iter(t) {
-                for m in SECTION_NUMBER.find_iter(&c[1]) {
-                    let number = normalize_section_number(m.as_str());
-                    if number != current.number && !current.related_sections.contains(&number) {
-                        current.related_sections.push(number);
-                    }
-                }
+                in_submittals = false;
+                continue;
             }
             if END_MARK.is_match(t) {
-                closed = true;
+                ended_here = true;
+            }
+            if closed {
+                continue;
+            }
+            if let Some(current) = sections.last_mut() {
+                read_body_line(current, t, n, &mut in_submittals);
+                if END_MARK.is_match(t) {
+                    closed = true;
+                }
             }
         }
-        if let Some(last) = current.parts.last_mut() {
+        if let Some(current) = sections.last_mut()
+            && let Some(last) = current.parts.last_mut()
+        {
             last.page_end = current.page_end;
         }
     }
     sections
+}
+
+/// The section number and title of a heading at line `i`, if it is one. A heading stands at the
+/// top of its page, or lower when a section ended above it on the page or PART 1 follows it.
+fn heading_at(lines: &[TextLine], i: usize, ended_above: bool) -> Option<(String, String)> {
+    let l = &lines[i];
+    let c = HEADING.captures(l.text.trim())?;
+    let at_top = i < 8 && l.bbox.y0 < 0.45;
+    let part_follows = lines
+        .iter()
+        .skip(i + 1)
+        .take(5)
+        .any(|n| PART.is_match(n.text.trim()));
+    if !(at_top || ended_above || part_follows) {
+        return None;
+    }
+    let mut title = c[2].trim().to_string();
+    if title.is_empty() || !is_title_line(&title) {
+        let mut parts = Vec::new();
+        for next in lines.iter().skip(i + 1).take(3) {
+            if is_title_line(&next.text) && !PART.is_match(&next.text) {
+                parts.push(next.text.trim().to_string());
+                if next.text.len() > 30 {
+                    continue;
+                }
+            }
+            break;
+        }
+        if !parts.is_empty() {
+            title = parts.join(" ");
+        }
+    }
+    // A heading names its section; "Section 07 8400." wrapped onto a new line in running text
+    // names nothing.
+    (title.chars().filter(|c| c.is_alphabetic()).count() >= 3).then(|| (c[1].to_string(), title))
+}
+
+/// One line of a section's body: it extends the section to this page and may be a part or
+/// article heading, a submittal, or cite standards and other sections.
+fn read_body_line(current: &mut SpecSection, t: &str, n: u32, in_submittals: &mut bool) {
+    if !t.is_empty() && !t.to_uppercase().contains("INTENTIONALLY") {
+        current.page_end = n;
+    }
+    if let Some(c) = PART.captures(t) {
+        *in_submittals = false;
+        if let Some(last) = current.parts.last_mut() {
+            last.page_end = n;
+        }
+        current.parts.push(SpecPart {
+            label: format!("PART {}", &c[1]),
+            title: c[2].trim().to_string(),
+            page_start: n,
+            page_end: n,
+        });
+    } else if let Some(c) = ARTICLE.captures(t) {
+        *in_submittals = c[2].contains("SUBMITTAL");
+        current.articles.push(SpecArticle {
+            number: c[1].to_string(),
+            title: c[2].trim().to_string(),
+            page_number: n,
+        });
+    }
+    if *in_submittals && let Some(c) = PARAGRAPH.captures(t) {
+        current.submittals.push(c[1].trim().to_string());
+    }
+    for m in STANDARD.find_iter(t) {
+        let standard = m.as_str().split_whitespace().collect::<Vec<_>>().join(" ");
+        if !current.referenced_standards.contains(&standard) {
+            current.referenced_standards.push(standard);
+        }
+    }
+    for c in SECTION_REF.captures_iter(t) {
+        for m in SECTION_NUMBER.find_iter(&c[1]) {
+            let number = normalize_section_number(m.as_str());
+            if number != current.number && !current.related_sections.contains(&number) {
+                current.related_sections.push(number);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -233,6 +251,96 @@ mod tests {
         assert_eq!(normalize_section_number("09 91 23"), "09 91 23");
         assert_eq!(normalize_section_number("26 0533.13"), "26 05 33.13");
         assert_eq!(normalize_section_number("07210"), "07210");
+    }
+
+    fn page(n: u32, lines: &[(&str, f32)]) -> PageAnalysis {
+        use crate::analysis::TextSource;
+        use crate::pdf::PageGeometry;
+        PageAnalysis {
+            page_number: n,
+            geometry: PageGeometry {
+                width: 612.0,
+                height: 792.0,
+                rotation: 0,
+            },
+            kind: PageKind::Document,
+            text_source: TextSource::Vector,
+            stats: Default::default(),
+            word_count: 100,
+            sheet: None,
+            regions: Vec::new(),
+            warnings: Vec::new(),
+            lines: lines
+                .iter()
+                .map(|(t, y)| TextLine {
+                    text: t.to_string(),
+                    bbox: crate::text::Rect {
+                        x0: 0.1,
+                        y0: *y,
+                        x1: 0.9,
+                        y1: y + 0.01,
+                    },
+                    size: 10.0,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_section_may_start_mid_page_and_a_heading_like_reference_does_not() {
+        let pages = [
+            page(
+                1,
+                &[
+                    ("SECTION 09 91 23 - PAINTING", 0.08),
+                    ("PART 1 - GENERAL", 0.12),
+                    ("1.1 SUMMARY", 0.15),
+                    ("A. Coordinate with the work of", 0.45),
+                    ("SECTION 07 92 00 - JOINT SEALANTS", 0.47),
+                    ("for sealant colors.", 0.49),
+                ],
+            ),
+            page(
+                2,
+                &[
+                    ("A. Paint all exposed surfaces.", 0.1),
+                    ("END OF SECTION 09 91 23", 0.3),
+                    ("SECTION 09 96 00 - HIGH-PERFORMANCE COATINGS", 0.6),
+                    ("PART 1 - GENERAL", 0.64),
+                    ("1.1 SUBMITTALS", 0.68),
+                    ("A. Product Data: For each type of coating.", 0.7),
+                ],
+            ),
+            page(
+                3,
+                &[
+                    ("PART 3 - EXECUTION", 0.05),
+                    ("3.1 FIELD QUALITY CONTROL", 0.08),
+                    ("A. Test adhesion per ASTM D 4541.", 0.1),
+                    ("END OF SECTION", 0.2),
+                ],
+            ),
+        ];
+        let sections = find_sections(&pages);
+        let summary: Vec<(&str, u32, u32)> = sections
+            .iter()
+            .map(|s| (s.number.as_str(), s.page_start, s.page_end))
+            .collect();
+        assert_eq!(summary, [("09 91 23", 1, 2), ("09 96 00", 2, 3)]);
+        assert_eq!(sections[0].related_sections, ["07 92 00"]);
+        assert_eq!(
+            sections[0].parts.len(),
+            1,
+            "the next section's part is its own"
+        );
+        assert_eq!(sections[1].title, "HIGH-PERFORMANCE COATINGS");
+        assert_eq!(sections[1].start_box.unwrap().y0, 0.6);
+        assert_eq!(sections[1].articles[0].title, "SUBMITTALS");
+        assert_eq!(
+            sections[1].submittals,
+            ["Product Data: For each type of coating."]
+        );
+        assert_eq!(sections[1].referenced_standards, ["ASTM D 4541"]);
     }
 
     #[test]
