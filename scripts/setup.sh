@@ -8,6 +8,8 @@ command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v curl >/dev/null || need+=(curl)
 command -v python3 >/dev/null || need+=(python3)
 command -v tesseract >/dev/null || need+=(tesseract-ocr tesseract-ocr-eng)
+# pdftotext and pdftoppm: the independent reference of the tests and the peers of the benchmark.
+command -v pdftotext >/dev/null || need+=(poppler-utils)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
   $sudo apt-get update -qq

@@ -58,6 +58,55 @@ pub struct PageAnalysis {
     pub warnings: Vec<String>,
     /// For documents: the text lines in reading order (spec and addendum assembly read them).
     pub lines: Vec<TextLine>,
+    /// Every word of the page, for search and grep.
+    #[serde(default)]
+    pub words: PageWords,
+}
+
+/// A page's words in reading order with their boxes: compact enough to keep for every page.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PageWords {
+    /// Lines in reading order joined by `\n`, the words of a line by single spaces; a word never
+    /// holds whitespace, so the n-th whitespace-separated token is the n-th word.
+    pub text: String,
+    /// One box per word, in the order of `text`: left, top, right, bottom, normalized to the
+    /// displayed page and scaled to 0–65535.
+    pub boxes: Vec<[u16; 4]>,
+}
+
+/// The largest value of a [`PageWords`] box coordinate (the right or bottom edge of the page).
+pub const BOX_SCALE: f32 = 65535.0;
+
+impl PageWords {
+    fn from_lines(
+        words: &[crate::text::Word],
+        lines: &[crate::text::Line],
+        g: &PageGeometry,
+    ) -> Self {
+        let mut out = PageWords::default();
+        let scale = |v: f32| (v.clamp(0.0, 1.0) * BOX_SCALE).round() as u16;
+        for line in lines {
+            let mut first = true;
+            for &i in &line.words {
+                let w = &words[i as usize];
+                let token: String = w.text.chars().filter(|c| !c.is_whitespace()).collect();
+                if token.is_empty() {
+                    continue;
+                }
+                if !first {
+                    out.text.push(' ');
+                } else if !out.text.is_empty() {
+                    out.text.push('\n');
+                }
+                first = false;
+                out.text.push_str(&token);
+                let b = normalize(&w.bbox, g);
+                out.boxes
+                    .push([scale(b.x0), scale(b.y0), scale(b.x1), scale(b.y1)]);
+            }
+        }
+        out
+    }
 }
 
 /// A sheet after the set-level check, boxes normalized.
@@ -175,8 +224,10 @@ pub fn analyze_page_with(
         sheet: None,
         regions: Vec::new(),
         lines: Vec::new(),
+        words: PageWords::default(),
         warnings,
     };
+    analysis.words = PageWords::from_lines(&text.words, &text.lines, &geometry);
     match kind {
         PageKind::Drawing => {
             let mut guess = read_sheet(&text, geometry.width, geometry.height);
@@ -189,6 +240,7 @@ pub fn analyze_page_with(
                         ocr_boxes = words.iter().map(|(w, c)| (w.bbox, *c)).collect();
                         text.words.extend(words.into_iter().map(|(w, _)| w));
                         text.lines = crate::text::group_lines(&text.words, gap);
+                        analysis.words = PageWords::from_lines(&text.words, &text.lines, &geometry);
                         guess = read_sheet(&text, geometry.width, geometry.height);
                         if guess.number.is_some() {
                             analysis.text_source = TextSource::Ocr;

@@ -37,8 +37,8 @@ pub mod spec_sections;
 pub mod text;
 
 pub use analysis::{
-    DocumentAnalysis, PageAnalysis, Sheet, TextLine, TextSource, analyze_page, analyze_page_with,
-    assemble,
+    BOX_SCALE, DocumentAnalysis, PageAnalysis, PageWords, Sheet, TextLine, TextSource,
+    analyze_page, analyze_page_with, assemble,
 };
 pub use classify::{PageKind, classify, kind_from_size};
 pub use error::{DocumentError, PageError};

@@ -17,6 +17,9 @@ pub struct SpecPart {
     pub title: String,
     pub page_start: u32,
     pub page_end: u32,
+    /// The part's body lines after its heading, joined by `\n`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub text: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -212,6 +215,7 @@ fn read_body_line(current: &mut SpecSection, t: &str, n: u32, in_submittals: &mu
             title: c[2].trim().to_string(),
             page_start: n,
             page_end: n,
+            text: String::new(),
         });
     } else if let Some(c) = ARTICLE.captures(t) {
         *in_submittals = c[2].contains("SUBMITTAL");
@@ -220,6 +224,16 @@ fn read_body_line(current: &mut SpecSection, t: &str, n: u32, in_submittals: &mu
             title: c[2].trim().to_string(),
             page_number: n,
         });
+    }
+    if let Some(part) = current.parts.last_mut()
+        && !t.is_empty()
+        && !PART.is_match(t)
+        && !END_MARK.is_match(t)
+    {
+        if !part.text.is_empty() {
+            part.text.push('\n');
+        }
+        part.text.push_str(t);
     }
     if *in_submittals && let Some(c) = PARAGRAPH.captures(t) {
         current.submittals.push(c[1].trim().to_string());
@@ -270,6 +284,7 @@ mod tests {
             sheet: None,
             regions: Vec::new(),
             warnings: Vec::new(),
+            words: Default::default(),
             lines: lines
                 .iter()
                 .map(|(t, y)| TextLine {

@@ -63,6 +63,9 @@ pub struct DocumentOutput {
     pub errors: Vec<ResultIssue>,
     pub warnings: Vec<ResultIssue>,
     pub detected_classification: Option<String>,
+    /// The pages that were analysed and their assembly, for the project index.
+    pub analysed: Vec<PageAnalysis>,
+    pub analysis: DocumentAnalysis,
 }
 
 pub fn box01(r: &Rect) -> Box01 {
@@ -419,6 +422,8 @@ pub fn build_document(mut input: DocumentInput<'_>) -> DocumentOutput {
         errors,
         warnings,
         detected_classification: detected,
+        analysed,
+        analysis,
     }
 }
 

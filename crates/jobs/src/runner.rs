@@ -2,12 +2,13 @@
 //! step in one transaction. CPU work runs on the blocking pool; the number of loops bounds it.
 
 use crate::artifacts::{PageArtifacts, blob_key, thumbnail_path, vector_crop_path};
+use crate::project_index::{IndexInput, index_document};
 use crate::result::{DocumentInput, build_document, usage};
 use plansift_engine::crop::CropSource;
 use plansift_engine::render::{PageImage, THUMBNAIL_LONGEST_SIDE, render_page};
 use plansift_engine::{Document, Engine, PageAnalysis, PageKind, kind_from_size};
 use plansift_store::meta::Rates;
-use plansift_store::{BlobStore, MetaStore, rows::*};
+use plansift_store::{BlobStore, MetaStore, ProjectIndex, rows::*};
 use plansift_types::api::{ErrorView, JobStatus};
 use plansift_types::result::{ResultJob, ResultV1};
 use plansift_types::time;
@@ -85,6 +86,9 @@ impl Runner {
     /// Runs the task loops until `shutdown` turns true; a task in progress finishes its current
     /// page, and what it did not commit is picked up again after restart.
     pub async fn run(self, shutdown: watch::Receiver<bool>) {
+        if let Err(e) = self.backfill_index().await {
+            error!(error = %e, "could not index the projects of earlier jobs");
+        }
         let mut loops = Vec::new();
         for i in 0..self.config.workers.max(1) {
             let runner = self.clone();
@@ -227,6 +231,7 @@ impl Runner {
                                 )),
                                 documents: Vec::new(),
                                 retention_days,
+                                index: None,
                             },
                         )
                         .await?;
@@ -389,6 +394,8 @@ impl Runner {
             job.id
         );
         let mut warnings = Vec::new();
+        let mut index = ProjectIndex::default();
+        let project_prefix = self.project_artifact_prefix(&job.project_id);
         for d in &docs {
             let mut doc_pages = Vec::new();
             let mut artifacts = HashMap::new();
@@ -430,6 +437,17 @@ impl Runner {
                 artifacts: Some(&artifacts),
                 artifact_url_prefix: Some(&artifact_url_prefix),
             });
+            index_document(
+                &IndexInput {
+                    job_id: &job.id,
+                    document: &out.document,
+                    pages: &out.analysed,
+                    analysis: &out.analysis,
+                    created_at: &time::format(&d.created_at),
+                    artifact_url_prefix: Some(&project_prefix),
+                },
+                &mut index,
+            );
             warnings.extend(out.warnings);
             doc_status.push((
                 d.id.clone(),
@@ -504,10 +522,58 @@ impl Runner {
                     error,
                     documents: doc_status,
                     retention_days: profile.retention_days,
+                    index: Some(index),
                 },
             )
             .await?;
         info!(job = job_id, status = row.status.as_str(), "job finalized");
+        Ok(())
+    }
+}
+
+impl Runner {
+    fn project_artifact_prefix(&self, project_id: &str) -> String {
+        format!(
+            "{}/api/open/v1/projects/{project_id}/artifact?path=",
+            self.config.public_base_url.trim_end_matches('/'),
+        )
+    }
+
+    /// Writes the project index of jobs that finished before it existed, from their stored
+    /// result and page analyses (same ids as the result).
+    async fn backfill_index(&self) -> anyhow::Result<()> {
+        for job_id in self.meta.unindexed_jobs(None).await? {
+            let Some(job) = self.meta.job(None, &job_id).await? else {
+                continue;
+            };
+            let Some(key) = &job.result_key else { continue };
+            let result: ResultV1 = serde_json::from_slice(&self.blobs.get(key).await?)?;
+            let pages = self.meta.job_pages(&job_id).await?;
+            let prefix = self.project_artifact_prefix(&job.project_id);
+            let mut index = ProjectIndex::default();
+            for d in &result.documents {
+                let analysed = pages
+                    .iter()
+                    .filter(|p| p.document_id == d.document_id && p.status == "done")
+                    .filter_map(|p| p.analysis.as_deref())
+                    .map(serde_json::from_str::<PageAnalysis>)
+                    .collect::<Result<Vec<_>, _>>()?;
+                let analysis = plansift_engine::assemble(&analysed);
+                index_document(
+                    &IndexInput {
+                        job_id: &job.id,
+                        document: d,
+                        pages: &analysed,
+                        analysis: &analysis,
+                        created_at: &result.job.created_at,
+                        artifact_url_prefix: Some(&prefix),
+                    },
+                    &mut index,
+                );
+            }
+            self.meta.index_job(&job_id, index).await?;
+            info!(job = %job_id, "indexed into its project");
+        }
         Ok(())
     }
 }

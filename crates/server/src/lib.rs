@@ -8,6 +8,7 @@ pub mod app;
 pub mod auth;
 pub mod error;
 mod idempotency;
+pub mod pagination;
 mod request_id;
 pub mod routes;
 pub mod state;
@@ -19,7 +20,7 @@ pub use state::{AppState, ServerConfig};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use routes::{artifacts, health, jobs, projects, uploads};
+use routes::{artifacts, grep, health, jobs, project_reads as reads, projects, search, uploads};
 
 /// JSON bodies are limited to 1 MiB (API.md §1); uploads stream and have their own limits.
 const JSON_BODY_LIMIT: usize = 1 << 20;
@@ -28,6 +29,51 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/projects", post(projects::create).get(projects::list))
         .route("/projects/{project_id}", get(projects::get))
+        .route("/projects/search", post(search::search_all))
+        .route("/projects/{project_id}/files", get(reads::list_files))
+        .route("/projects/{project_id}/files/{id}", get(reads::get_file))
+        .route("/projects/{project_id}/sheets", get(reads::list_sheets))
+        .route("/projects/{project_id}/sheets/{id}", get(reads::get_sheet))
+        .route(
+            "/projects/{project_id}/sheets/{id}/regions",
+            get(reads::list_sheet_regions),
+        )
+        .route("/projects/{project_id}/regions", get(reads::list_regions))
+        .route(
+            "/projects/{project_id}/regions/{id}",
+            get(reads::get_region),
+        )
+        .route(
+            "/projects/{project_id}/specifications",
+            get(reads::list_specifications),
+        )
+        .route(
+            "/projects/{project_id}/specifications/{id}",
+            get(reads::get_specification),
+        )
+        .route(
+            "/projects/{project_id}/specifications/{id}/sections",
+            get(reads::list_spec_sections),
+        )
+        .route(
+            "/projects/{project_id}/specifications/{id}/sections/{section}",
+            get(reads::get_spec_section),
+        )
+        .route("/projects/{project_id}/docs", get(reads::list_docs))
+        .route("/projects/{project_id}/docs/{id}", get(reads::get_doc))
+        .route(
+            "/projects/{project_id}/source-search",
+            post(search::source_search),
+        )
+        .route(
+            "/projects/{project_id}/source-text",
+            post(search::source_text),
+        )
+        .route("/projects/{project_id}/grep", post(grep::grep))
+        .route(
+            "/projects/{project_id}/artifact",
+            get(artifacts::project_artifact),
+        )
         .route(
             "/projects/{project_id}/jobs",
             post(jobs::create).get(jobs::list),

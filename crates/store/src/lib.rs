@@ -2,7 +2,8 @@
 //!
 //! - [`MetaStore`]: every row of Plansift (orgs, keys, ledger, projects, jobs, documents,
 //!   pages, tasks with leases, idempotency records). Each method that changes a job's status
-//!   writes the status, its event, its outbox row and its ledger rows in one transaction.
+//!   writes the status, its event, its outbox row and its ledger rows in one transaction. A
+//!   job's finalization also writes its [`project`] index: entities, search rows, page words.
 //!   [`sqlite::SqliteStore`] is the embedded implementation (WAL mode, migrations embedded).
 //! - [`BlobStore`]: bytes. Writes go to a temporary name while hashing and are published under
 //!   their final key; [`local::LocalBlobStore`] keeps them on disk under the data directory.
@@ -10,9 +11,11 @@
 pub mod blob;
 pub mod local;
 pub mod meta;
+pub mod project;
 pub mod rows;
 pub mod sqlite;
 
 pub use blob::{BlobStore, BlobWriter, StagedBlob};
 pub use meta::{MetaStore, StoreError};
+pub use project::*;
 pub use rows::*;

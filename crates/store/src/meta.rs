@@ -1,6 +1,7 @@
 //! The metadata store trait. One conformance suite (tests/conformance.rs) runs against every
 //! implementation.
 
+use crate::project::*;
 use crate::rows::*;
 use async_trait::async_trait;
 use plansift_types::api::{JobStatus, OpenApiProfile};
@@ -148,6 +149,31 @@ pub trait MetaStore: Send + Sync + 'static {
     /// Terminal status, result key, document statuses and the release of unused credits, in one
     /// transaction.
     async fn finalize(&self, job_id: &str, f: Finalization) -> Result<JobRow, StoreError>;
+
+    // Project reads (API.md §9).
+    /// Writes a job's index into its project unless it is there already (jobs finished before
+    /// the index existed).
+    async fn index_job(&self, job_id: &str, index: ProjectIndex) -> Result<(), StoreError>;
+    /// Jobs of the organization with a result whose index is not written yet.
+    async fn unindexed_jobs(&self, project_id: Option<&str>) -> Result<Vec<String>, StoreError>;
+    async fn entities(&self, q: &EntityQuery) -> Result<EntityPage, StoreError>;
+    /// Search hits, best first, and how many entities were searched.
+    async fn search(&self, q: &SearchQuery) -> Result<(Vec<SearchHit>, i64), StoreError>;
+    async fn page_texts(&self, q: &PageTextQuery) -> Result<Vec<PageTextRecord>, StoreError>;
+    /// The word boxes of one page of `page_texts` (by its `seq`).
+    async fn page_boxes(&self, project_id: &str, seq: i64) -> Result<Vec<u8>, StoreError>;
+    async fn page_text_of(
+        &self,
+        project_id: &str,
+        file_id: &str,
+        page_number: i64,
+    ) -> Result<Option<String>, StoreError>;
+    /// The content type of an artifact path the project's entities reference.
+    async fn project_artifact(
+        &self,
+        project_id: &str,
+        path: &str,
+    ) -> Result<Option<String>, StoreError>;
 
     // Idempotency (API.md §1).
     async fn idempotency_begin(

@@ -267,4 +267,6 @@ pub struct Finalization {
     pub error: Option<(String, String)>,
     pub documents: Vec<(String, String, Option<String>)>, // id, status, detected classification
     pub retention_days: i64,
+    /// What the job adds to its project, written in the same transaction.
+    pub index: Option<crate::project::ProjectIndex>,
 }

@@ -8,3 +8,4 @@ mod bad_input;
 mod crash;
 mod flow;
 mod helpers;
+mod project_reads;

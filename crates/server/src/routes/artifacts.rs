@@ -1,9 +1,10 @@
-//! Job artifacts (API.md §8): bytes of paths that the job's result references, and nothing else.
+//! Artifacts (API.md §8): bytes of paths that a job's result or a project's entities reference,
+//! and nothing else.
 
 use crate::auth::{Artifacts, Auth};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::views::load_job;
+use crate::views::{load_job, load_project};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -53,7 +54,31 @@ pub async fn job_artifact(
     let result: Value =
         serde_json::from_slice(&state.blobs.get(result_key).await?).map_err(ApiError::internal)?;
     let content_type = referenced(&result, &path).ok_or_else(ApiError::not_found)?;
-    let key = plansift_jobs::artifacts::blob_key(&path).ok_or_else(ApiError::not_found)?;
+    serve(&state, &path, content_type).await
+}
+
+/// `GET /projects/{id}/artifact?path=`: paths the project's entities reference.
+pub async fn project_artifact(
+    State(state): State<AppState>,
+    Auth(who, ..): Auth<Artifacts>,
+    Path(id): Path<String>,
+    Query(query): Query<ArtifactQuery>,
+) -> ApiResult<Response> {
+    let project = load_project(state.meta.as_ref(), &who.org_id, &id).await?;
+    let path = query
+        .path
+        .ok_or_else(|| ApiError::invalid("path", "path is required"))?;
+    let content_type = state
+        .meta
+        .project_artifact(&project.id, &path)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    serve(&state, &path, content_type).await
+}
+
+/// The bytes of a referenced artifact path.
+async fn serve(state: &AppState, path: &str, content_type: String) -> ApiResult<Response> {
+    let key = plansift_jobs::artifacts::blob_key(path).ok_or_else(ApiError::not_found)?;
     let bytes = match state.blobs.get(&key).await {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ApiError::not_found()),

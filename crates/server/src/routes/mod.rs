@@ -1,7 +1,10 @@
 //! HTTP routes, one file per resource.
 
 pub mod artifacts;
+pub mod grep;
 pub mod health;
 pub mod jobs;
+pub mod project_reads;
 pub mod projects;
+pub mod search;
 pub mod uploads;

@@ -5,6 +5,7 @@
 mod jobs;
 mod migrate;
 mod orgs;
+mod project;
 mod work;
 
 use crate::meta::StoreError;
@@ -182,6 +183,7 @@ pub(crate) async fn enqueue(
 }
 
 use crate::meta::{MetaStore, Rates};
+use crate::project::*;
 use crate::rows::*;
 use async_trait::async_trait;
 use plansift_types::api::OpenApiProfile;
@@ -338,6 +340,51 @@ impl MetaStore for SqliteStore {
     }
     async fn finalize(&self, job_id: &str, f: Finalization) -> Result<JobRow, StoreError> {
         self.finalize_impl(job_id, f).await
+    }
+    async fn index_job(&self, job_id: &str, index: ProjectIndex) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        let job = jobs::job_in(&mut tx, job_id).await?;
+        let indexed: Option<String> =
+            sqlx::query_scalar("SELECT indexed_at FROM jobs WHERE id = ?")
+                .bind(job_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if indexed.is_none() {
+            project::write_index(&mut tx, &job, &index).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+    async fn unindexed_jobs(&self, project_id: Option<&str>) -> Result<Vec<String>, StoreError> {
+        self.unindexed_jobs_impl(project_id).await
+    }
+    async fn entities(&self, q: &EntityQuery) -> Result<EntityPage, StoreError> {
+        self.entities_impl(q).await
+    }
+    async fn search(&self, q: &SearchQuery) -> Result<(Vec<SearchHit>, i64), StoreError> {
+        self.search_impl(q).await
+    }
+    async fn page_texts(&self, q: &PageTextQuery) -> Result<Vec<PageTextRecord>, StoreError> {
+        self.page_texts_impl(q).await
+    }
+    async fn page_boxes(&self, project_id: &str, seq: i64) -> Result<Vec<u8>, StoreError> {
+        self.page_boxes_impl(project_id, seq).await
+    }
+    async fn page_text_of(
+        &self,
+        project_id: &str,
+        file_id: &str,
+        page_number: i64,
+    ) -> Result<Option<String>, StoreError> {
+        self.page_text_of_impl(project_id, file_id, page_number)
+            .await
+    }
+    async fn project_artifact(
+        &self,
+        project_id: &str,
+        path: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.project_artifact_impl(project_id, path).await
     }
     async fn idempotency_begin(
         &self,

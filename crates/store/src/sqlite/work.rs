@@ -428,6 +428,9 @@ impl SqliteStore {
                 .await?;
         }
         release_reservation(&mut tx, &job).await?;
+        if let Some(index) = f.index.as_ref().filter(|_| f.status.has_result()) {
+            super::project::write_index(&mut tx, &job, index).await?;
+        }
         let row = job_in(&mut tx, job_id).await?;
         tx.commit().await?;
         Ok(row)

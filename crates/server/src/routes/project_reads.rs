@@ -1,0 +1,350 @@
+//! Project reads (API.md §9): files, sheets, regions, specification sections and their parts,
+//! document sections, accumulated across the project's jobs, with filters and cursors.
+
+use crate::auth::{Auth, Read};
+use crate::error::{ApiError, ApiResult};
+use crate::pagination::{CursorScope, envelope, parse_limit};
+use crate::state::AppState;
+use crate::views::load_project;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use plansift_store::{Col, EntityKind, EntityQuery, EntityRecord, Filter};
+use plansift_types::keys::{section_key, sheet_key};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+type Params = HashMap<String, String>;
+
+/// What one list route reads: the entity kind, its data field names and its extra filters.
+struct Listing {
+    kind: EntityKind,
+    many: &'static str,
+    one: &'static str,
+    extra: &'static [&'static str],
+}
+
+const FILES: Listing = Listing {
+    kind: EntityKind::File,
+    many: "files",
+    one: "file",
+    extra: &[],
+};
+const SHEETS: Listing = Listing {
+    kind: EntityKind::Sheet,
+    many: "sheets",
+    one: "sheet",
+    extra: &["pageNumber", "sheetNumber", "discipline", "drawingType"],
+};
+const REGIONS: Listing = Listing {
+    kind: EntityKind::Region,
+    many: "regions",
+    one: "region",
+    extra: &[
+        "sheetId",
+        "pageNumber",
+        "regionType",
+        "drawingType",
+        "layoutType",
+    ],
+};
+const SPECS: Listing = Listing {
+    kind: EntityKind::Spec,
+    many: "specifications",
+    one: "specification",
+    extra: &["sectionNumber", "pageStart", "pageEnd"],
+};
+const PARTS: Listing = Listing {
+    kind: EntityKind::Part,
+    many: "sections",
+    one: "section",
+    extra: &[],
+};
+const DOCS: Listing = Listing {
+    kind: EntityKind::Doc,
+    many: "docs",
+    one: "doc",
+    extra: &["docType"],
+};
+
+fn int(params: &Params, name: &str) -> ApiResult<Option<i64>> {
+    params
+        .get(name)
+        .map(|v| {
+            v.trim()
+                .parse::<i64>()
+                .map_err(|_| ApiError::invalid(name, format!("{name} must be an integer")))
+        })
+        .transpose()
+}
+
+fn list_of(v: &str) -> Vec<String> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The shared filters of §9 and the route's extra ones, with the canonical text the cursor is
+/// bound to.
+fn filters(listing: &Listing, params: &Params) -> ApiResult<(Vec<Filter>, String)> {
+    let mut out = Vec::new();
+    let mut canon = Vec::new();
+    let text = |name: &str| params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+    for name in ["sheets", "fileId", "fileName", "classification", "status"]
+        .iter()
+        .chain(listing.extra)
+    {
+        let Some(value) = text(name) else { continue };
+        canon.push(format!("{name}={value}"));
+        let eq = |col| Filter::Eq(col, value.to_string());
+        out.push(match *name {
+            "sheets" if listing.kind == EntityKind::File => Filter::FileOfSheets(list_of(value)),
+            "sheets" => Filter::In(Col::SheetId, list_of(value)),
+            "fileId" => eq(Col::FileId),
+            "fileName" => Filter::FileNameContains(value.to_string()),
+            "classification" => eq(Col::Classification),
+            "status" => eq(Col::FileStatus),
+            "sheetNumber" => Filter::Eq(Col::SheetKey, sheet_key(value)),
+            "sectionNumber" => Filter::Eq(Col::SectionKey, section_key(value)),
+            "discipline" => eq(Col::Discipline),
+            "drawingType" => eq(Col::DrawingType),
+            "regionType" => eq(Col::RegionType),
+            "layoutType" => eq(Col::LayoutType),
+            "docType" => eq(Col::DocType),
+            "sheetId" => eq(Col::SheetId),
+            "pageNumber" => Filter::EqInt(Col::PageNumber, int(params, name)?.unwrap_or(0)),
+            "pageStart" => Filter::AtLeast(Col::PageNumber, int(params, name)?.unwrap_or(0)),
+            "pageEnd" => Filter::AtMost(Col::PageEnd, int(params, name)?.unwrap_or(0)),
+            _ => continue,
+        });
+    }
+    Ok((out, canon.join("&")))
+}
+
+/// The API view of a stored entity: its data, without artifact URLs when `compact`, and for the
+/// list of a spec section's parts, without the full text.
+fn view(record: &EntityRecord, compact: bool, preview: bool) -> ApiResult<Value> {
+    let mut v: Value = serde_json::from_str(&record.data).map_err(ApiError::internal)?;
+    if compact && let Some(list) = v.get_mut("artifacts").and_then(Value::as_array_mut) {
+        for a in list {
+            if let Some(a) = a.as_object_mut() {
+                a.remove("url");
+            }
+        }
+    }
+    if preview && let Some(text) = v.get("text").and_then(Value::as_str) {
+        const PREVIEW_CHARS: usize = 280;
+        if text.chars().count() > PREVIEW_CHARS {
+            let cut: String = text.chars().take(PREVIEW_CHARS).collect();
+            v["text"] = json!(format!("{}…", cut.trim_end()));
+        }
+    }
+    Ok(v)
+}
+
+fn compact(params: &Params) -> bool {
+    params
+        .get("compact")
+        .is_some_and(|v| matches!(v.as_str(), "true" | "1" | "yes"))
+}
+
+/// One page of a listing, within a project and optionally under a parent entity.
+async fn list(
+    state: &AppState,
+    project_id: &str,
+    listing: &Listing,
+    parent: Option<(Col, &str)>,
+    params: &Params,
+) -> ApiResult<Value> {
+    let limit = parse_limit(params.get("limit").map(String::as_str), 100, 500)?;
+    let (mut filters, canon) = filters(listing, params)?;
+    if let Some((col, id)) = parent {
+        filters.push(Filter::Eq(col, id.to_string()));
+    }
+    let scope = CursorScope::new(&[
+        listing.many,
+        project_id,
+        parent.map(|p| p.1).unwrap_or(""),
+        &canon,
+    ]);
+    let cursor = params.get("cursor").map(String::as_str);
+    let after = scope.decode_seq(cursor)?;
+    let page = state
+        .meta
+        .entities(&EntityQuery {
+            project_id: project_id.to_string(),
+            kind: listing.kind,
+            filters,
+            after,
+            limit: limit + 1,
+        })
+        .await?;
+    let has_more = page.rows.len() as i64 > limit;
+    let rows = &page.rows[..page.rows.len().min(limit as usize)];
+    let next = has_more
+        .then(|| rows.last().map(|r| scope.encode(&r.seq.to_string())))
+        .flatten();
+    let preview = listing.kind == EntityKind::Part;
+    let data = rows
+        .iter()
+        .map(|r| view(r, compact(params), preview))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(envelope(
+        listing.many,
+        data,
+        page.total,
+        limit,
+        cursor,
+        next,
+    ))
+}
+
+/// One entity by id, the shared filters acting as guards.
+async fn one(
+    state: &AppState,
+    project_id: &str,
+    listing: &Listing,
+    id: &str,
+    parent: Option<(Col, &str)>,
+    params: &Params,
+) -> ApiResult<Value> {
+    let (mut filters, _) = filters(listing, params)?;
+    filters.push(Filter::Eq(Col::Id, id.to_string()));
+    if let Some((col, parent)) = parent {
+        filters.push(Filter::Eq(col, parent.to_string()));
+    }
+    let page = state
+        .meta
+        .entities(&EntityQuery {
+            project_id: project_id.to_string(),
+            kind: listing.kind,
+            filters,
+            after: None,
+            limit: 1,
+        })
+        .await?;
+    let record = page.rows.first().ok_or_else(ApiError::not_found)?;
+    Ok(json!({ listing.one: view(record, compact(params), false)? }))
+}
+
+macro_rules! list_route {
+    ($name:ident, $listing:expr) => {
+        pub async fn $name(
+            State(state): State<AppState>,
+            Auth(who, ..): Auth<Read>,
+            Path(project): Path<String>,
+            Query(params): Query<Params>,
+        ) -> ApiResult<Json<Value>> {
+            let project = load_project(state.meta.as_ref(), &who.org_id, &project).await?;
+            Ok(Json(
+                list(&state, &project.id, &$listing, None, &params).await?,
+            ))
+        }
+    };
+}
+
+macro_rules! get_route {
+    ($name:ident, $listing:expr) => {
+        pub async fn $name(
+            State(state): State<AppState>,
+            Auth(who, ..): Auth<Read>,
+            Path((project, id)): Path<(String, String)>,
+            Query(params): Query<Params>,
+        ) -> ApiResult<Json<Value>> {
+            let project = load_project(state.meta.as_ref(), &who.org_id, &project).await?;
+            Ok(Json(
+                one(&state, &project.id, &$listing, &id, None, &params).await?,
+            ))
+        }
+    };
+}
+
+list_route!(list_files, FILES);
+list_route!(list_sheets, SHEETS);
+list_route!(list_regions, REGIONS);
+list_route!(list_specifications, SPECS);
+list_route!(list_docs, DOCS);
+get_route!(get_file, FILES);
+get_route!(get_sheet, SHEETS);
+get_route!(get_region, REGIONS);
+get_route!(get_specification, SPECS);
+get_route!(get_doc, DOCS);
+
+/// Checks that `id` is an entity of `kind` in the project.
+async fn require(state: &AppState, project_id: &str, kind: EntityKind, id: &str) -> ApiResult<()> {
+    let page = state
+        .meta
+        .entities(&EntityQuery {
+            project_id: project_id.to_string(),
+            kind,
+            filters: vec![Filter::Eq(Col::Id, id.to_string())],
+            after: None,
+            limit: 1,
+        })
+        .await?;
+    page.rows
+        .first()
+        .map(|_| ())
+        .ok_or_else(ApiError::not_found)
+}
+
+pub async fn list_sheet_regions(
+    State(state): State<AppState>,
+    Auth(who, ..): Auth<Read>,
+    Path((project, sheet)): Path<(String, String)>,
+    Query(params): Query<Params>,
+) -> ApiResult<Json<Value>> {
+    let project = load_project(state.meta.as_ref(), &who.org_id, &project).await?;
+    require(&state, &project.id, EntityKind::Sheet, &sheet).await?;
+    Ok(Json(
+        list(
+            &state,
+            &project.id,
+            &REGIONS,
+            Some((Col::SheetId, &sheet)),
+            &params,
+        )
+        .await?,
+    ))
+}
+
+pub async fn list_spec_sections(
+    State(state): State<AppState>,
+    Auth(who, ..): Auth<Read>,
+    Path((project, spec)): Path<(String, String)>,
+    Query(params): Query<Params>,
+) -> ApiResult<Json<Value>> {
+    let project = load_project(state.meta.as_ref(), &who.org_id, &project).await?;
+    require(&state, &project.id, EntityKind::Spec, &spec).await?;
+    Ok(Json(
+        list(
+            &state,
+            &project.id,
+            &PARTS,
+            Some((Col::Parent, &spec)),
+            &params,
+        )
+        .await?,
+    ))
+}
+
+pub async fn get_spec_section(
+    State(state): State<AppState>,
+    Auth(who, ..): Auth<Read>,
+    Path((project, spec, section)): Path<(String, String, String)>,
+    Query(params): Query<Params>,
+) -> ApiResult<Json<Value>> {
+    let project = load_project(state.meta.as_ref(), &who.org_id, &project).await?;
+    Ok(Json(
+        one(
+            &state,
+            &project.id,
+            &PARTS,
+            &section,
+            Some((Col::Parent, &spec)),
+            &params,
+        )
+        .await?,
+    ))
+}
