@@ -75,10 +75,10 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(true).await
 }
 
-pub async fn spawn_app_with(workers: bool) -> TestApp {
-    let data = tempfile::tempdir().unwrap();
-    let config = plansift_server::AppConfig {
-        data_dir: data.path().to_path_buf(),
+/// The configuration of a test server on a free loopback port over `data_dir`.
+pub fn app_config(data_dir: &Path, workers: bool) -> plansift_server::AppConfig {
+    plansift_server::AppConfig {
+        data_dir: data_dir.to_path_buf(),
         listen: "127.0.0.1:0".parse().unwrap(),
         server: plansift_server::ServerConfig {
             public_base_url: String::new(),
@@ -92,7 +92,12 @@ pub async fn spawn_app_with(workers: bool) -> TestApp {
         },
         workers,
         admin_token: None,
-    };
+    }
+}
+
+pub async fn spawn_app_with(workers: bool) -> TestApp {
+    let data = tempfile::tempdir().unwrap();
+    let config = app_config(data.path(), workers);
     let app = plansift_server::App::start(config).await.unwrap();
     let base = format!("http://{}/api/open/v1", app.addr);
     let org = app

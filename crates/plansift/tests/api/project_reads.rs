@@ -418,3 +418,84 @@ async fn project_reads_refuse_bad_queries_and_other_organizations() {
         assert_eq!(status, 404, "{path}");
     }
 }
+
+/// Jobs that finished before the project index existed (an upgraded data directory): search
+/// answers `409 index_not_ready` until the runner has indexed them, then finds their entities
+/// under the ids of their results.
+#[tokio::test]
+async fn jobs_finished_before_the_index_are_indexed_when_the_runner_starts() {
+    let mut app = spawn_app().await;
+    let (_job, done, result) = app
+        .run_job(
+            "Upgrade",
+            vec![Upload::file("file0", &corpus(ADDENDUM), "addenda")],
+        )
+        .await;
+    assert_eq!(done["status"], "completed", "{done}");
+    let project = done["projectId"].as_str().unwrap().to_string();
+    app.app.take().unwrap().stop().await.unwrap();
+
+    // What a data directory from before the index looks like.
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        app.data.path().join("plansift.db").display()
+    ))
+    .await
+    .unwrap();
+    for sql in [
+        "DELETE FROM search_fts",
+        "DELETE FROM entities",
+        "DELETE FROM page_text",
+        "DELETE FROM project_artifacts",
+        "UPDATE jobs SET indexed_at = NULL",
+    ] {
+        sqlx::query(sql).execute(&db).await.unwrap();
+    }
+    db.close().await;
+
+    let search = |base: String| {
+        let (client, key, project) = (app.client.clone(), app.key.clone(), project.clone());
+        async move {
+            post_json(
+                &client,
+                &format!("{base}/projects/{project}/source-search"),
+                &key,
+                json!({ "query": "sprinkler systems", "entityTypes": ["specification"] }),
+            )
+            .await
+        }
+    };
+    let reader = plansift_server::App::start(app_config(app.data.path(), false))
+        .await
+        .unwrap();
+    let (status, body) = search(format!("http://{}/api/open/v1", reader.addr)).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "index_not_ready");
+    reader.stop().await.unwrap();
+
+    let worker = plansift_server::App::start(app_config(app.data.path(), true))
+        .await
+        .unwrap();
+    let base = format!("http://{}/api/open/v1", worker.addr);
+    let started = std::time::Instant::now();
+    let body = loop {
+        let (status, body) = search(base.clone()).await;
+        if status == 200 {
+            break body;
+        }
+        assert_eq!(body["error"]["code"], "index_not_ready");
+        assert!(started.elapsed().as_secs() < 60, "never indexed");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let hit = &body["hits"][0]["source"];
+    assert_eq!(hit["sectionNumber"], "21 13 13");
+    let expected = result["documents"][0]["specifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["sectionNumber"] == "21 13 13")
+        .unwrap()["specificationId"]
+        .clone();
+    assert_eq!(hit["id"], expected);
+    worker.stop().await.unwrap();
+}
