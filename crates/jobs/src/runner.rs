@@ -596,8 +596,8 @@ fn page_work(
     stop: &AtomicBool,
     mut send: impl FnMut(PageWork) -> bool,
 ) {
-    let crop_bytes = bytes.clone();
-    let doc = match Document::open(Arc::new(bytes)) {
+    let bytes = Arc::new(bytes);
+    let doc = match Document::open(bytes.clone()) {
         Ok(doc) => doc,
         Err(e) => {
             for n in pending {
@@ -631,7 +631,7 @@ fn page_work(
                 Err(e) => warnings.push(format!("thumbnail_failed: {e}")),
             }
             if analysis.kind == PageKind::Drawing {
-                match crops.get_or_insert_with(|| CropSource::parse(&crop_bytes)) {
+                match crops.get_or_insert_with(|| CropSource::parse(&bytes)) {
                     Ok(source) => match source.page_pdf(n as u32) {
                         Ok(pdf) => crop = Some(pdf),
                         Err(e) => warnings.push(format!("vector_crop_failed: {e}")),

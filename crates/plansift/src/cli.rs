@@ -258,13 +258,17 @@ fn process(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    if let Some(dir) = artifacts
-        && let Err(e) = write_artifacts(&bytes, dir)
-    {
-        eprintln!("error: cannot write artifacts to {}: {e}", dir.display());
-        return ExitCode::FAILURE;
-    }
-    let result = plansift_jobs::process_file(&name, bytes, classification);
+    let result = match artifacts {
+        Some(dir) => {
+            let result = plansift_jobs::process_file(&name, bytes.clone(), classification);
+            if let Err(e) = write_artifacts(&bytes, &result, dir) {
+                eprintln!("error: cannot write artifacts to {}: {e}", dir.display());
+                return ExitCode::FAILURE;
+            }
+            result
+        }
+        None => plansift_jobs::process_file(&name, bytes, classification),
+    };
     println!(
         "{}",
         serde_json::to_string_pretty(&result).expect("result serializes")
@@ -274,20 +278,32 @@ fn process(
 
 /// Thumbnails of every page and vector crops of drawings; pages that cannot be drawn are
 /// reported on stderr and skipped, as a job would record a warning.
-fn write_artifacts(bytes: &[u8], dir: &std::path::Path) -> std::io::Result<()> {
-    use plansift_engine::{Document, PageKind, analyze_page, crop::CropSource, render};
+fn write_artifacts(
+    bytes: &[u8],
+    result: &plansift_types::result::ResultV1,
+    dir: &std::path::Path,
+) -> std::io::Result<()> {
+    use plansift_engine::{Document, crop::CropSource, render};
     std::fs::create_dir_all(dir)?;
     let Ok(doc) = Document::open(std::sync::Arc::new(bytes.to_vec())) else {
         return Ok(());
     };
-    let crops = CropSource::parse(bytes);
+    let mut crops = None;
     for n in 1..=doc.page_count() {
         match render::render_page(&doc, n, render::THUMBNAIL_LONGEST_SIDE) {
             Ok(image) => std::fs::write(dir.join(format!("page-{n}.png")), &image.png)?,
             Err(e) => eprintln!("warning: page {n}: no thumbnail: {e}"),
         }
-        let drawing = analyze_page(&doc, n).is_ok_and(|a| a.kind == PageKind::Drawing);
-        if let (true, Ok(source)) = (drawing, &crops) {
+        // The page kinds the analysis found: pages are not analysed twice.
+        let drawing = result
+            .documents
+            .iter()
+            .flat_map(|d| &d.pages)
+            .any(|p| p.page_number == n as i64 && p.kind == "drawing");
+        if !drawing {
+            continue;
+        }
+        if let Ok(source) = crops.get_or_insert_with(|| CropSource::parse(bytes)) {
             match source.page_pdf(n as u32) {
                 Ok(pdf) => std::fs::write(dir.join(format!("page-{n}.pdf")), pdf)?,
                 Err(e) => eprintln!("warning: page {n}: no vector crop: {e}"),
