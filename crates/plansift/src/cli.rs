@@ -73,6 +73,12 @@ struct ServeArgs {
     #[arg(long, env = "PLANSIFT_JOB_TTL_DAYS", default_value_t = 7)]
     job_ttl_days: i64,
     /// Allow http:// webhook targets.
+    /// Registered files larger than this many bytes upload in parts.
+    #[arg(long, env = "PLANSIFT_MULTIPART_THRESHOLD", default_value_t = 256 << 20)]
+    multipart_threshold: u64,
+    /// Bytes a part of a multipart upload (at least 262144).
+    #[arg(long, env = "PLANSIFT_MULTIPART_PART_SIZE", default_value_t = 64 << 20)]
+    multipart_part_size: u64,
     #[arg(long, env = "PLANSIFT_WEBHOOK_ALLOW_HTTP")]
     webhook_allow_http: bool,
     /// Allow webhook targets on loopback and private addresses.
@@ -173,6 +179,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             webhook_allow_http: args.webhook_allow_http,
             webhook_allow_private: args.webhook_allow_private,
             job_ttl_days: args.job_ttl_days.max(1),
+            multipart_threshold: args.multipart_threshold,
+            multipart_part_size: args
+                .multipart_part_size
+                .max(plansift_server::routes::signed_uploads::MIN_PART_SIZE),
+            ..Default::default()
         },
         runner,
         workers: !args.no_workers,

@@ -12,6 +12,7 @@ pub mod pagination;
 mod request_id;
 pub mod routes;
 pub mod state;
+mod upload_token;
 pub mod views;
 
 pub use app::{App, AppConfig, bootstrap};
@@ -19,11 +20,16 @@ pub use state::{AppState, ServerConfig};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
-use routes::{artifacts, grep, health, jobs, project_reads as reads, projects, search, uploads};
+use axum::routing::{get, post, put};
+use routes::{
+    artifacts, grep, health, jobs, project_reads as reads, projects, search, signed_uploads,
+    uploads,
+};
 
 /// JSON bodies are limited to 1 MiB (API.md §1); uploads stream and have their own limits.
 const JSON_BODY_LIMIT: usize = 1 << 20;
+/// The base64 content upload (API.md §4.3).
+const CONTENT_BODY_LIMIT: usize = 48 << 20;
 
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
@@ -84,6 +90,19 @@ pub fn router(state: AppState) -> Router {
         .route("/jobs/{job_id}/result", get(jobs::result))
         .route("/jobs/{job_id}/artifact", get(artifacts::job_artifact))
         .route("/jobs/{job_id}/uploads/complete", post(uploads::complete))
+        .route("/jobs/{job_id}/uploads", post(signed_uploads::register))
+        .route(
+            "/jobs/{job_id}/uploads/{document_id}/content",
+            post(signed_uploads::content).layer(DefaultBodyLimit::max(CONTENT_BODY_LIMIT)),
+        )
+        .route(
+            "/upload-targets/{token}",
+            put(signed_uploads::put_target).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/upload-targets/{token}/parts/{part}",
+            put(signed_uploads::put_part).layer(DefaultBodyLimit::disable()),
+        )
         .route(
             "/jobs/{job_id}/files",
             post(uploads::upload_files).layer(DefaultBodyLimit::disable()),

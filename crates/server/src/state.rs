@@ -11,6 +11,12 @@ pub struct ServerConfig {
     pub webhook_allow_private: bool,
     /// Days a job may stay non-terminal.
     pub job_ttl_days: i64,
+    /// Registered files larger than this many bytes upload in parts (`PLANSIFT_MULTIPART_THRESHOLD`).
+    pub multipart_threshold: u64,
+    /// Bytes a part (`PLANSIFT_MULTIPART_PART_SIZE`, at least 256 KiB).
+    pub multipart_part_size: u64,
+    /// Hours a signed upload token stays valid.
+    pub upload_ttl_hours: i64,
 }
 
 impl Default for ServerConfig {
@@ -20,6 +26,9 @@ impl Default for ServerConfig {
             webhook_allow_http: false,
             webhook_allow_private: false,
             job_ttl_days: 7,
+            multipart_threshold: 256 << 20,
+            multipart_part_size: 64 << 20,
+            upload_ttl_hours: 24,
         }
     }
 }

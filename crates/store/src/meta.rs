@@ -98,7 +98,23 @@ pub trait MetaStore: Send + Sync + 'static {
         job_id: &str,
         docs: Vec<NewDocument>,
     ) -> Result<Vec<Added>, StoreError>;
-    /// `uploading` → `preflighting` with the preflight task queued.
+    /// A document of any organization by id (the signed upload targets carry no key).
+    async fn document(&self, document_id: &str) -> Result<Option<DocumentRow>, StoreError>;
+    /// A registered document's bytes are published: `registered` → `uploaded` (false when it
+    /// was uploaded already), while its job accepts uploads.
+    async fn mark_uploaded(&self, document_id: &str) -> Result<bool, StoreError>;
+    /// Records an uploaded part, replacing an earlier one; returns the blob key it replaced.
+    async fn put_part(
+        &self,
+        document_id: &str,
+        part: &PartRow,
+    ) -> Result<Option<String>, StoreError>;
+    async fn parts(&self, document_id: &str) -> Result<Vec<PartRow>, StoreError>;
+    async fn delete_parts(&self, document_id: &str) -> Result<(), StoreError>;
+    /// A server secret by name, stored as `fresh` the first time it is asked for.
+    async fn secret(&self, name: &str, fresh: &str) -> Result<String, StoreError>;
+    /// `uploading` → `preflighting` with the preflight task queued; registrations whose bytes
+    /// never came are dropped.
     async fn complete_uploads(&self, job_id: &str) -> Result<JobRow, StoreError>;
     async fn cancel_job(&self, job_id: &str) -> Result<JobRow, StoreError>;
     async fn job_events(&self, job_id: &str) -> Result<Vec<JobEventRow>, StoreError>;

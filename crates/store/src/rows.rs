@@ -108,9 +108,31 @@ pub struct DocumentRow {
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     pub created_at: Timestamp,
+    /// For signed registrations: `direct_put` or `multipart`.
+    pub upload_mode: Option<String>,
+    pub part_size: Option<i64>,
+    pub upload_expires_at: Option<Timestamp>,
 }
 
-/// A document to add to a job; its bytes are already published at `blob_key`.
+/// A signed registration (API.md §4.2): the document's bytes come later.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Registration {
+    pub mode: String,
+    pub part_size: Option<i64>,
+    pub expires_at: Timestamp,
+}
+
+/// One uploaded part of a multipart registration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartRow {
+    pub part_number: i64,
+    pub size: i64,
+    pub sha256: String,
+    pub blob_key: String,
+}
+
+/// A document to add to a job; its bytes are already published at `blob_key`, or, with a
+/// `registration`, will be.
 #[derive(Clone, Debug)]
 pub struct NewDocument {
     pub id: String,
@@ -120,6 +142,7 @@ pub struct NewDocument {
     pub file_size: i64,
     pub sha256: String,
     pub blob_key: String,
+    pub registration: Option<Registration>,
 }
 
 /// The outcome of adding one document: stored, or the existing document with the same bytes.

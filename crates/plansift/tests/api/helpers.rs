@@ -96,8 +96,17 @@ pub fn app_config(data_dir: &Path, workers: bool) -> plansift_server::AppConfig 
 }
 
 pub async fn spawn_app_with(workers: bool) -> TestApp {
+    spawn_app_configured(workers, |_| {}).await
+}
+
+/// A test server whose configuration `change` adjusts first.
+pub async fn spawn_app_configured(
+    workers: bool,
+    change: impl FnOnce(&mut plansift_server::AppConfig),
+) -> TestApp {
     let data = tempfile::tempdir().unwrap();
-    let config = app_config(data.path(), workers);
+    let mut config = app_config(data.path(), workers);
+    change(&mut config);
     let app = plansift_server::App::start(config).await.unwrap();
     let base = format!("http://{}/api/open/v1", app.addr);
     let org = app

@@ -9,3 +9,4 @@ mod crash;
 mod flow;
 mod helpers;
 mod project_reads;
+mod signed_uploads;

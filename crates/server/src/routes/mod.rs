@@ -7,4 +7,5 @@ pub mod jobs;
 pub mod project_reads;
 pub mod projects;
 pub mod search;
+pub mod signed_uploads;
 pub mod uploads;

@@ -1,4 +1,5 @@
-//! Uploads (API.md §4.1 and §4.4): the streamed multipart form and complete.
+//! Uploads (API.md §4.1 and §4.4): the streamed multipart form, and complete (which assembles
+//! the parts of signed multipart registrations, see [`super::signed_uploads`]).
 
 use crate::auth::{Auth, Write};
 use crate::error::{ApiError, ApiResult, parse_json};
@@ -151,6 +152,7 @@ pub async fn upload_files(
             file_size: blob.size as i64,
             sha256: blob.sha256.clone(),
             blob_key: key,
+            registration: None,
         });
     }
     let added = match state.meta.add_documents(&job.id, docs.clone()).await {
@@ -300,6 +302,116 @@ async fn receive(
 #[serde(rename_all = "camelCase")]
 struct CompleteBody {
     document_ids: Option<Vec<String>>,
+    direct_uploads: Option<Vec<TokenRef>>,
+    multipart_uploads: Option<Vec<MultipartRef>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenRef {
+    document_id: String,
+    upload_token: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MultipartRef {
+    document_id: String,
+    upload_token: String,
+    #[serde(default)]
+    parts: Vec<PartRef>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PartRef {
+    part_number: i64,
+    etag: String,
+}
+
+/// Checks a token names the document it is listed with, in this job.
+async fn token_for(
+    state: &AppState,
+    job: &JobRow,
+    document_id: &str,
+    token: &str,
+) -> ApiResult<()> {
+    let granted = crate::upload_token::verify(state, token).await?;
+    let same_job = state
+        .meta
+        .document(&granted)
+        .await?
+        .is_some_and(|d| d.job_id == job.id);
+    if granted != document_id || !same_job {
+        return Err(ApiError::invalid(
+            "uploadToken",
+            "the upload token is not this document's",
+        ));
+    }
+    Ok(())
+}
+
+/// Assembles multipart documents and checks that every document the body lists is fully
+/// uploaded; `422 upload_incomplete` names those that are not.
+async fn gather(state: &AppState, job: &JobRow, req: &CompleteBody) -> ApiResult<()> {
+    use crate::routes::signed_uploads::assemble;
+    let mut listed: Vec<String> = req.document_ids.clone().unwrap_or_default();
+    let mut incomplete = Vec::new();
+    for d in req.direct_uploads.iter().flatten() {
+        token_for(state, job, &d.document_id, &d.upload_token).await?;
+        listed.push(d.document_id.clone());
+    }
+    for m in req.multipart_uploads.iter().flatten() {
+        token_for(state, job, &m.document_id, &m.upload_token).await?;
+        let doc = state
+            .meta
+            .document(&m.document_id)
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+        if doc.status == "registered" {
+            let parts: Vec<(i64, String)> = m
+                .parts
+                .iter()
+                .map(|p| (p.part_number, p.etag.clone()))
+                .collect();
+            if !assemble(state, &doc, Some(&parts)).await? {
+                incomplete.push(doc.id.clone());
+            }
+        }
+        listed.push(m.document_id.clone());
+    }
+    let nothing_listed = req.document_ids.is_none()
+        && req.direct_uploads.is_none()
+        && req.multipart_uploads.is_none();
+    let mut docs = state.meta.documents(&job.id).await?;
+    if nothing_listed {
+        // Every fully uploaded document: multipart registrations with all their parts count.
+        for d in docs.iter().filter(|d| d.status == "registered") {
+            if d.upload_mode.as_deref() == Some("multipart") {
+                assemble(state, d, None).await?;
+            }
+        }
+        docs = state.meta.documents(&job.id).await?;
+    }
+    for id in &listed {
+        if !docs.iter().any(|d| &d.id == id && d.status == "uploaded") && !incomplete.contains(id) {
+            incomplete.push(id.clone());
+        }
+    }
+    if incomplete.is_empty() && !docs.iter().any(|d| d.status == "uploaded") {
+        return Err(
+            ApiError::new(ErrorCode::UploadIncomplete, "no document has been uploaded")
+                .with_details(json!({ "documentIds": [] })),
+        );
+    }
+    if !incomplete.is_empty() {
+        return Err(ApiError::new(
+            ErrorCode::UploadIncomplete,
+            "listed documents are not fully uploaded",
+        )
+        .with_details(json!({ "documentIds": incomplete })));
+    }
+    Ok(())
 }
 
 pub async fn complete(
@@ -343,20 +455,7 @@ pub async fn complete(
                 return Err(ApiError::job_state(job.status));
             }
         }
-        let docs = state.meta.documents(&job.id).await?;
-        if let Some(ids) = &req.document_ids {
-            let missing: Vec<&String> = ids
-                .iter()
-                .filter(|id| !docs.iter().any(|d| &&d.id == id))
-                .collect();
-            if !missing.is_empty() {
-                return Err(ApiError::new(
-                    ErrorCode::UploadIncomplete,
-                    "listed documents are not fully uploaded",
-                )
-                .with_details(json!({ "documentIds": missing })));
-            }
-        }
+        gather(&state, &job, &req).await?;
         let job = state.meta.complete_uploads(&job.id).await?;
         Ok((
             StatusCode::ACCEPTED,

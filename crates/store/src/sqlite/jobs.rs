@@ -52,6 +52,9 @@ pub(crate) fn document_row(r: &SqliteRow) -> Result<DocumentRow, StoreError> {
         error_code: r.get("error_code"),
         error_message: r.get("error_message"),
         created_at: parse_ts(r.get("created_at"))?,
+        upload_mode: r.get("upload_mode"),
+        part_size: r.get("part_size"),
+        upload_expires_at: parse_opt_ts(r.get("upload_expires_at"))?,
     })
 }
 
@@ -185,8 +188,9 @@ impl SqliteStore {
                 });
             }
             sqlx::query(
-                "INSERT INTO documents (id, job_id, position, org_id, file_name, content_type, classification, file_size, sha256, blob_key, status, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'uploaded', ?)",
+                "INSERT INTO documents (id, job_id, position, org_id, file_name, content_type, classification, file_size, sha256, blob_key, status, created_at,
+                    upload_mode, part_size, upload_expires_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(&d.id)
             .bind(job_id)
@@ -198,7 +202,11 @@ impl SqliteStore {
             .bind(d.file_size)
             .bind(&d.sha256)
             .bind(&d.blob_key)
+            .bind(if d.registration.is_some() { "registered" } else { "uploaded" })
             .bind(&now)
+            .bind(d.registration.as_ref().map(|r| r.mode.clone()))
+            .bind(d.registration.as_ref().and_then(|r| r.part_size))
+            .bind(d.registration.as_ref().map(|r| ts(&r.expires_at)))
             .execute(&mut *tx)
             .await?;
             out.push(Added::Uploaded(d.id));
@@ -219,6 +227,15 @@ impl SqliteStore {
     pub(crate) async fn complete_uploads_impl(&self, job_id: &str) -> Result<JobRow, StoreError> {
         let mut tx = self.write().await?;
         let job = job_in(&mut tx, job_id).await?;
+        // Registrations whose bytes never came are not part of the job.
+        sqlx::query("DELETE FROM upload_parts WHERE document_id IN (SELECT id FROM documents WHERE job_id = ? AND status = 'registered')")
+            .bind(job_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM documents WHERE job_id = ? AND status = 'registered'")
+            .bind(job_id)
+            .execute(&mut *tx)
+            .await?;
         transition(&mut tx, job_id, job.status, JobStatus::Preflighting).await?;
         enqueue(&mut tx, TaskKind::Preflight, job_id, None, None, 5).await?;
         let row = job_in(&mut tx, job_id).await?;
@@ -282,4 +299,113 @@ pub(crate) async fn release_reservation(
         insert_ledger(tx, &job.org_id, Some(&job.id), "release", held, -held, None).await?;
     }
     Ok(())
+}
+
+impl SqliteStore {
+    pub(crate) async fn mark_uploaded_impl(&self, document_id: &str) -> Result<bool, StoreError> {
+        let mut tx = self.write().await?;
+        let job_status: Option<String> = sqlx::query_scalar(
+            "SELECT j.status FROM jobs j JOIN documents d ON d.job_id = j.id WHERE d.id = ?",
+        )
+        .bind(document_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let status = job_status
+            .as_deref()
+            .and_then(JobStatus::parse)
+            .ok_or(StoreError::NotFound)?;
+        if !matches!(status, JobStatus::AwaitingUploads | JobStatus::Uploading) {
+            return Err(StoreError::InvalidState(status));
+        }
+        let changed = sqlx::query(
+            "UPDATE documents SET status = 'uploaded' WHERE id = ? AND status = 'registered'",
+        )
+        .bind(document_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(changed == 1)
+    }
+
+    pub(crate) async fn put_part_impl(
+        &self,
+        document_id: &str,
+        part: &PartRow,
+    ) -> Result<Option<String>, StoreError> {
+        let mut tx = self.write().await?;
+        let old: Option<String> = sqlx::query_scalar(
+            "SELECT blob_key FROM upload_parts WHERE document_id = ? AND part_number = ?",
+        )
+        .bind(document_id)
+        .bind(part.part_number)
+        .fetch_optional(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO upload_parts (document_id, part_number, size, sha256, blob_key, created_at) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (document_id, part_number) DO UPDATE SET size = excluded.size, sha256 = excluded.sha256,
+               blob_key = excluded.blob_key, created_at = excluded.created_at",
+        )
+        .bind(document_id)
+        .bind(part.part_number)
+        .bind(part.size)
+        .bind(&part.sha256)
+        .bind(&part.blob_key)
+        .bind(ts(&time::now()))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(old.filter(|k| k != &part.blob_key))
+    }
+
+    pub(crate) async fn parts_impl(&self, document_id: &str) -> Result<Vec<PartRow>, StoreError> {
+        let rows =
+            sqlx::query("SELECT * FROM upload_parts WHERE document_id = ? ORDER BY part_number")
+                .bind(document_id)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .iter()
+            .map(|r| PartRow {
+                part_number: r.get("part_number"),
+                size: r.get("size"),
+                sha256: r.get("sha256"),
+                blob_key: r.get("blob_key"),
+            })
+            .collect())
+    }
+
+    pub(crate) async fn delete_parts_impl(&self, document_id: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM upload_parts WHERE document_id = ?")
+            .bind(document_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn document_impl(
+        &self,
+        document_id: &str,
+    ) -> Result<Option<DocumentRow>, StoreError> {
+        sqlx::query("SELECT * FROM documents WHERE id = ?")
+            .bind(document_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| document_row(&r))
+            .transpose()
+    }
+
+    pub(crate) async fn secret_impl(&self, name: &str, fresh: &str) -> Result<String, StoreError> {
+        sqlx::query("INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)")
+            .bind(name)
+            .bind(fresh)
+            .execute(&self.pool)
+            .await?;
+        Ok(
+            sqlx::query_scalar("SELECT value FROM secrets WHERE name = ?")
+                .bind(name)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
 }

@@ -9,6 +9,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../../migrations/sqlite/0002_project_index.sql"),
     ),
+    (
+        3,
+        include_str!("../../migrations/sqlite/0003_signed_uploads.sql"),
+    ),
 ];
 
 pub async fn apply(pool: &SqlitePool) -> Result<(), StoreError> {

@@ -263,6 +263,28 @@ impl MetaStore for SqliteStore {
     ) -> Result<Vec<Added>, StoreError> {
         self.add_documents_impl(job_id, docs).await
     }
+    async fn document(&self, document_id: &str) -> Result<Option<DocumentRow>, StoreError> {
+        self.document_impl(document_id).await
+    }
+    async fn mark_uploaded(&self, document_id: &str) -> Result<bool, StoreError> {
+        self.mark_uploaded_impl(document_id).await
+    }
+    async fn put_part(
+        &self,
+        document_id: &str,
+        part: &PartRow,
+    ) -> Result<Option<String>, StoreError> {
+        self.put_part_impl(document_id, part).await
+    }
+    async fn parts(&self, document_id: &str) -> Result<Vec<PartRow>, StoreError> {
+        self.parts_impl(document_id).await
+    }
+    async fn delete_parts(&self, document_id: &str) -> Result<(), StoreError> {
+        self.delete_parts_impl(document_id).await
+    }
+    async fn secret(&self, name: &str, fresh: &str) -> Result<String, StoreError> {
+        self.secret_impl(name, fresh).await
+    }
     async fn complete_uploads(&self, job_id: &str) -> Result<JobRow, StoreError> {
         self.complete_uploads_impl(job_id).await
     }
