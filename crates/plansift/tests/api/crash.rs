@@ -46,6 +46,9 @@ fn start(data: &std::path::Path, port: u16) -> Server {
             "1",
         ])
         .env("PLANSIFT_LOG", "warn")
+        // Files over 512 KiB register as multipart in 256 KiB parts.
+        .env("PLANSIFT_MULTIPART_THRESHOLD", "524288")
+        .env("PLANSIFT_MULTIPART_PART_SIZE", "262144")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -70,16 +73,16 @@ async fn wait_ready(client: &reqwest::Client, port: u16) {
     }
 }
 
-#[tokio::test]
-async fn sigkill_during_processing_loses_and_repeats_nothing() {
-    let data = tempfile::tempdir().unwrap();
-    let client = reqwest::Client::new();
-    let port = free_port();
-    let mut server = start(data.path(), port);
-    wait_ready(&client, port).await;
+/// A key made with the CLI, a ready project and a job on the server at `port`: (key, API base,
+/// job id).
+async fn key_project_job(
+    client: &reqwest::Client,
+    data: &std::path::Path,
+    port: u16,
+) -> (String, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_plansift"))
         .args(["keys", "create", "--data-dir"])
-        .arg(data.path())
+        .arg(data)
         .args(["--label", "crash", "--scopes", "jobs:read,jobs:write"])
         .output()
         .unwrap();
@@ -113,6 +116,17 @@ async fn sigkill_during_processing_loses_and_repeats_nothing() {
     .await;
     assert_eq!(status, 202, "{job}");
     let job = job["job"]["id"].as_str().unwrap().to_string();
+    (key, base, job)
+}
+
+#[tokio::test]
+async fn sigkill_during_processing_loses_and_repeats_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let client = reqwest::Client::new();
+    let port = free_port();
+    let mut server = start(data.path(), port);
+    wait_ready(&client, port).await;
+    let (key, base, job) = key_project_job(&client, data.path(), port).await;
     let book = std::fs::read(corpus(
         "spec_test_suite/2024-09-11 Project Manual SC Justice Center Remodel.pdf",
     ))
@@ -218,4 +232,86 @@ async fn sigkill_during_processing_loses_and_repeats_nothing() {
         sha256_hex(&book),
         "the upload is intact"
     );
+}
+
+/// SIGKILL in the middle of a multipart upload: the parts already uploaded survive the restart
+/// and the client finishes the upload with the same registration.
+#[tokio::test]
+async fn sigkill_during_a_multipart_upload_keeps_the_parts_already_sent() {
+    let data = tempfile::tempdir().unwrap();
+    let client = reqwest::Client::new();
+    let port = free_port();
+    let mut server = start(data.path(), port);
+    wait_ready(&client, port).await;
+    let (key, base, job) = key_project_job(&client, data.path(), port).await;
+    let book = std::fs::read(corpus(
+        "spec_test_suite/2024-09-11 Project Manual SC Justice Center Remodel.pdf",
+    ))
+    .unwrap();
+    let (status, reg) = post_json(
+        &client,
+        &format!("{base}/jobs/{job}/uploads"),
+        &key,
+        json!({ "files": [{ "fileName": "manual.pdf", "contentType": "application/pdf",
+            "fileSize": book.len(), "sha256": sha256_hex(&book) }] }),
+    )
+    .await;
+    assert_eq!(status, 200, "{reg}");
+    let upload = reg["uploads"][0].clone();
+    assert_eq!(upload["uploadMode"], "multipart");
+    let parts = upload["parts"].as_array().unwrap().clone();
+    assert_eq!(parts.len(), 5);
+    let put = |p: &Value| {
+        let (a, b) = (
+            p["byteStart"].as_u64().unwrap() as usize,
+            p["byteEnd"].as_u64().unwrap() as usize,
+        );
+        client
+            .put(
+                p["uploadUrl"]
+                    .as_str()
+                    .unwrap()
+                    .replace(&format!("127.0.0.1:{port}"), &format!("127.0.0.1:{port}")),
+            )
+            .body(book[a..b].to_vec())
+            .send()
+    };
+    let mut etags = Vec::new();
+    for p in &parts[..3] {
+        let r = put(p).await.unwrap();
+        assert_eq!(r.status(), 200);
+        let body: Value = r.json().await.unwrap();
+        etags.push(json!({ "partNumber": p["partNumber"], "etag": body["etag"] }));
+    }
+    server.kill();
+
+    let _server = start(data.path(), port);
+    wait_ready(&client, port).await;
+    // Complete now names what is missing; the parts sent before the kill are not asked again.
+    let (status, body) = post_json(
+        &client,
+        &format!("{base}/jobs/{job}/uploads/complete"),
+        &key,
+        json!({ "multipartUploads": [{ "documentId": upload["documentId"], "uploadToken": upload["uploadToken"], "parts": etags }] }),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "upload_incomplete");
+    for p in &parts[3..] {
+        let r = put(p).await.unwrap();
+        assert_eq!(r.status(), 200);
+        let body: Value = r.json().await.unwrap();
+        etags.push(json!({ "partNumber": p["partNumber"], "etag": body["etag"] }));
+    }
+    let (status, body) = post_json(
+        &client,
+        &format!("{base}/jobs/{job}/uploads/complete"),
+        &key,
+        json!({ "multipartUploads": [{ "documentId": upload["documentId"], "uploadToken": upload["uploadToken"], "parts": etags }] }),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let done = wait_terminal(&client, &base, &key, &job, Duration::from_secs(300)).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["pageCount"], 380);
 }
