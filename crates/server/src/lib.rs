@@ -22,8 +22,8 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use routes::{
-    artifacts, grep, health, jobs, project_reads as reads, projects, search, signed_uploads,
-    uploads,
+    artifacts, downloads, grep, health, jobs, project_reads as reads, projects, search,
+    signed_uploads, uploads,
 };
 
 /// JSON bodies are limited to 1 MiB (API.md §1); uploads stream and have their own limits.
@@ -91,6 +91,8 @@ pub fn router(state: AppState) -> Router {
         .route("/jobs/{job_id}/artifact", get(artifacts::job_artifact))
         .route("/jobs/{job_id}/uploads/complete", post(uploads::complete))
         .route("/jobs/{job_id}/uploads", post(signed_uploads::register))
+        .route("/artifact-downloads", post(downloads::create))
+        .route("/artifact-downloads/{token}", get(downloads::fetch))
         .route(
             "/jobs/{job_id}/uploads/{document_id}/content",
             post(signed_uploads::content).layer(DefaultBodyLimit::max(CONTENT_BODY_LIMIT)),

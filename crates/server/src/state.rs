@@ -17,6 +17,8 @@ pub struct ServerConfig {
     pub multipart_part_size: u64,
     /// Hours a signed upload token stays valid.
     pub upload_ttl_hours: i64,
+    /// Seconds an artifact download token stays valid.
+    pub download_ttl_secs: i64,
 }
 
 impl Default for ServerConfig {
@@ -29,6 +31,7 @@ impl Default for ServerConfig {
             multipart_threshold: 256 << 20,
             multipart_part_size: 64 << 20,
             upload_ttl_hours: 24,
+            download_ttl_secs: 600,
         }
     }
 }

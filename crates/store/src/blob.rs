@@ -30,6 +30,15 @@ pub trait BlobStore: Send + Sync + 'static {
     /// Drops a staged blob that will not be published.
     async fn discard(&self, staged: &StagedBlob) -> io::Result<()>;
     async fn get(&self, key: &str) -> io::Result<Vec<u8>>;
+    /// The size of a blob in bytes.
+    async fn size(&self, key: &str) -> io::Result<u64>;
+    /// A reader of `len` bytes of a blob from byte `start`, for streaming responses.
+    async fn read_range(
+        &self,
+        key: &str,
+        start: u64,
+        len: u64,
+    ) -> io::Result<Box<dyn tokio::io::AsyncRead + Send + Unpin>>;
     async fn delete(&self, key: &str) -> io::Result<()>;
     async fn exists(&self, key: &str) -> io::Result<bool>;
 

@@ -116,6 +116,22 @@ impl BlobStore for LocalBlobStore {
         tokio::fs::read(self.path(key)?).await
     }
 
+    async fn size(&self, key: &str) -> io::Result<u64> {
+        Ok(tokio::fs::metadata(self.path(key)?).await?.len())
+    }
+
+    async fn read_range(
+        &self,
+        key: &str,
+        start: u64,
+        len: u64,
+    ) -> io::Result<Box<dyn tokio::io::AsyncRead + Send + Unpin>> {
+        use tokio::io::{AsyncReadExt, AsyncSeekExt};
+        let mut file = tokio::fs::File::open(self.path(key)?).await?;
+        file.seek(io::SeekFrom::Start(start)).await?;
+        Ok(Box::new(file.take(len)))
+    }
+
     async fn delete(&self, key: &str) -> io::Result<()> {
         match tokio::fs::remove_file(self.path(key)?).await {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),

@@ -191,6 +191,12 @@ pub trait MetaStore: Send + Sync + 'static {
         path: &str,
     ) -> Result<Option<String>, StoreError>;
 
+    // Artifact downloads (API.md §8).
+    async fn create_download(&self, token_hash: &str, row: &DownloadRow) -> Result<(), StoreError>;
+    async fn download(&self, token_hash: &str) -> Result<Option<DownloadRow>, StoreError>;
+    /// Marks an unexpired, unused download used; false when it was used or expired already.
+    async fn consume_download(&self, token_hash: &str) -> Result<bool, StoreError>;
+
     // Idempotency (API.md §1).
     async fn idempotency_begin(
         &self,

@@ -293,3 +293,14 @@ pub struct Finalization {
     /// What the job adds to its project, written in the same transaction.
     pub index: Option<crate::project::ProjectIndex>,
 }
+
+/// A single-use artifact download (API.md §8).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DownloadRow {
+    pub id: String,
+    pub org_id: String,
+    pub path: String,
+    pub content_type: String,
+    pub expires_at: Timestamp,
+    pub used_at: Option<Timestamp>,
+}

@@ -7,7 +7,7 @@ use crate::state::AppState;
 use crate::views::{load_job, load_project};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
@@ -41,11 +41,24 @@ pub async fn job_artifact(
     Auth(who, ..): Auth<Artifacts>,
     Path(id): Path<String>,
     Query(query): Query<ArtifactQuery>,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let job = load_job(state.meta.as_ref(), &who.org_id, &id).await?;
     let path = query
         .path
         .ok_or_else(|| ApiError::invalid("path", "path is required"))?;
+    let content_type = job_content_type(&state, &who.org_id, &id, &path).await?;
+    serve(&state, &path, content_type, &headers).await
+}
+
+/// The content type of `path` if the result of the organization's job references it; `404`
+/// otherwise, before anything touches the blob store.
+pub async fn job_content_type(
+    state: &AppState,
+    org_id: &str,
+    job_id: &str,
+    path: &str,
+) -> ApiResult<String> {
+    let job = load_job(state.meta.as_ref(), org_id, job_id).await?;
     let result_key = job
         .result_key
         .as_deref()
@@ -53,8 +66,7 @@ pub async fn job_artifact(
         .ok_or_else(ApiError::not_found)?;
     let result: Value =
         serde_json::from_slice(&state.blobs.get(result_key).await?).map_err(ApiError::internal)?;
-    let content_type = referenced(&result, &path).ok_or_else(ApiError::not_found)?;
-    serve(&state, &path, content_type).await
+    referenced(&result, path).ok_or_else(ApiError::not_found)
 }
 
 /// `GET /projects/{id}/artifact?path=`: paths the project's entities reference.
@@ -63,6 +75,7 @@ pub async fn project_artifact(
     Auth(who, ..): Auth<Artifacts>,
     Path(id): Path<String>,
     Query(query): Query<ArtifactQuery>,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
     let project = load_project(state.meta.as_ref(), &who.org_id, &id).await?;
     let path = query
@@ -73,32 +86,129 @@ pub async fn project_artifact(
         .project_artifact(&project.id, &path)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    serve(&state, &path, content_type).await
+    serve(&state, &path, content_type, &headers).await
 }
 
-/// The bytes of a referenced artifact path.
-async fn serve(state: &AppState, path: &str, content_type: String) -> ApiResult<Response> {
+/// A single byte range of a `Range` header against a blob of `size` bytes: `Ok(None)` serves
+/// the whole blob (no header, or a form this server does not split, like several ranges),
+/// `Err(())` is unsatisfiable.
+fn byte_range(header: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, ()> {
+    let Some(spec) = header.and_then(|h| h.trim().strip_prefix("bytes=")) else {
+        return Ok(None);
+    };
+    if spec.contains(',') {
+        return Ok(None);
+    }
+    let (a, b) = spec.split_once('-').ok_or(())?;
+    let (start, end) = match (a.trim(), b.trim()) {
+        ("", suffix) => {
+            let n: u64 = suffix.parse().map_err(|_| ())?;
+            if n == 0 {
+                return Err(());
+            }
+            (size.saturating_sub(n), size)
+        }
+        (a, "") => (a.parse().map_err(|_| ())?, size),
+        (a, b) => {
+            let a: u64 = a.parse().map_err(|_| ())?;
+            let b: u64 = b.parse().map_err(|_| ())?;
+            if b < a {
+                return Err(());
+            }
+            (a, (b + 1).min(size))
+        }
+    };
+    if start >= size {
+        return Err(());
+    }
+    Ok(Some((start, end)))
+}
+
+/// Streams a referenced artifact: `Content-Type`, `Content-Length`, `Content-Disposition`, an
+/// `ETag` (published blobs never change under their key), `If-None-Match` and single `Range`s.
+/// HEAD gets the same headers without the body.
+pub async fn serve(
+    state: &AppState,
+    path: &str,
+    content_type: String,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
     let key = plansift_jobs::artifacts::blob_key(path).ok_or_else(ApiError::not_found)?;
-    let bytes = match state.blobs.get(&key).await {
-        Ok(b) => b,
+    let size = match state.blobs.size(&key).await {
+        Ok(size) => size,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ApiError::not_found()),
         Err(e) => return Err(e.into()),
     };
-    let etag = format!(
-        "\"{}\"",
-        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes))
-    );
-    let file_name = path.replace('/', "-");
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{file_name}\""),
-            ),
-            (header::ETAG, etag),
-        ],
-        Body::from(bytes),
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(format!("{key}\u{0}{size}"));
+    let etag = format!("\"{}\"", hex::encode(&digest[..16]));
+    let file_name: String = path
+        .rsplit('/')
+        .next()
+        .unwrap_or("artifact")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .collect();
+    let common = [
+        (header::CONTENT_TYPE, content_type),
+        (
+            header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"{file_name}\""),
+        ),
+        (header::ETAG, etag.clone()),
+        (header::ACCEPT_RANGES, "bytes".to_string()),
+    ];
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+    {
+        return Ok((StatusCode::NOT_MODIFIED, common).into_response());
+    }
+    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+    let (status, start, end) = match byte_range(range, size) {
+        Ok(None) => (StatusCode::OK, 0, size),
+        Ok(Some((a, b))) => (StatusCode::PARTIAL_CONTENT, a, b),
+        Err(()) => {
+            return Ok((
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                [(header::CONTENT_RANGE, format!("bytes */{size}"))],
+            )
+                .into_response());
+        }
+    };
+    let reader = state.blobs.read_range(&key, start, end - start).await?;
+    let mut response = (
+        status,
+        common,
+        Body::from_stream(tokio_util::io::ReaderStream::new(reader)),
     )
-        .into_response())
+        .into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_LENGTH, (end - start).into());
+    if status == StatusCode::PARTIAL_CONTENT {
+        let value = format!("bytes {start}-{}/{size}", end - 1);
+        h.insert(
+            header::CONTENT_RANGE,
+            value.parse().map_err(ApiError::internal)?,
+        );
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::byte_range;
+
+    #[test]
+    fn ranges_are_read_as_rfc_9110_says() {
+        assert_eq!(byte_range(None, 100), Ok(None));
+        assert_eq!(byte_range(Some("bytes=0-9"), 100), Ok(Some((0, 10))));
+        assert_eq!(byte_range(Some("bytes=90-"), 100), Ok(Some((90, 100))));
+        assert_eq!(byte_range(Some("bytes=-10"), 100), Ok(Some((90, 100))));
+        assert_eq!(byte_range(Some("bytes=95-200"), 100), Ok(Some((95, 100))));
+        assert_eq!(byte_range(Some("bytes=0-1,5-6"), 100), Ok(None));
+        assert_eq!(byte_range(Some("bytes=100-"), 100), Err(()));
+        assert_eq!(byte_range(Some("bytes=9-3"), 100), Err(()));
+        assert_eq!(byte_range(Some("bytes=x-"), 100), Err(()));
+    }
 }

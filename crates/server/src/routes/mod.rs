@@ -1,6 +1,7 @@
 //! HTTP routes, one file per resource.
 
 pub mod artifacts;
+pub mod downloads;
 pub mod grep;
 pub mod health;
 pub mod jobs;

@@ -13,6 +13,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../../migrations/sqlite/0003_signed_uploads.sql"),
     ),
+    (
+        4,
+        include_str!("../../migrations/sqlite/0004_download_tokens.sql"),
+    ),
 ];
 
 pub async fn apply(pool: &SqlitePool) -> Result<(), StoreError> {

@@ -285,6 +285,52 @@ impl MetaStore for SqliteStore {
     async fn secret(&self, name: &str, fresh: &str) -> Result<String, StoreError> {
         self.secret_impl(name, fresh).await
     }
+    async fn create_download(&self, token_hash: &str, row: &DownloadRow) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO download_tokens (token_hash, id, org_id, path, content_type, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(&row.id)
+        .bind(&row.org_id)
+        .bind(&row.path)
+        .bind(&row.content_type)
+        .bind(ts(&row.expires_at))
+        .bind(ts(&time::now()))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+    async fn download(&self, token_hash: &str) -> Result<Option<DownloadRow>, StoreError> {
+        use sqlx::Row;
+        let Some(r) = sqlx::query("SELECT * FROM download_tokens WHERE token_hash = ?")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(DownloadRow {
+            id: r.get("id"),
+            org_id: r.get("org_id"),
+            path: r.get("path"),
+            content_type: r.get("content_type"),
+            expires_at: parse_ts(r.get("expires_at"))?,
+            used_at: parse_opt_ts(r.get("used_at"))?,
+        }))
+    }
+    async fn consume_download(&self, token_hash: &str) -> Result<bool, StoreError> {
+        let now = ts(&time::now());
+        let changed = sqlx::query(
+            "UPDATE download_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
+        )
+        .bind(&now)
+        .bind(token_hash)
+        .bind(&now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(changed == 1)
+    }
     async fn complete_uploads(&self, job_id: &str) -> Result<JobRow, StoreError> {
         self.complete_uploads_impl(job_id).await
     }
