@@ -20,8 +20,60 @@ pub struct PageImage {
 /// The longest side of a thumbnail, in pixels (Result v1 `thumbnail`).
 pub const THUMBNAIL_LONGEST_SIDE: u32 = 1024;
 
-/// Renders a 1-based page so that its longest side is `longest` pixels (at most 8192).
+/// An 8-bit RGB image, rows top to bottom.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RgbImage {
+    pub width: u32,
+    pub height: u32,
+    pub rgb: Vec<u8>,
+}
+
+impl RgbImage {
+    pub fn to_png(&self) -> Result<PageImage, png::EncodingError> {
+        Ok(PageImage {
+            png: encode_png(&self.rgb, self.width, self.height)?,
+            width: self.width,
+            height: self.height,
+        })
+    }
+
+    /// The part of the image inside `r` (normalized to the page, origin top-left) as PNG, or
+    /// `None` when it covers less than 4×4 pixels.
+    pub fn crop_png(&self, r: &crate::text::Rect) -> Option<PageImage> {
+        let px = |v: f32, max: u32| ((v.clamp(0.0, 1.0) * max as f32).round() as u32).min(max);
+        let (x0, x1) = (px(r.x0, self.width), px(r.x1, self.width));
+        let (y0, y1) = (px(r.y0, self.height), px(r.y1, self.height));
+        let (w, h) = (x1.saturating_sub(x0), y1.saturating_sub(y0));
+        if w < 4 || h < 4 {
+            return None;
+        }
+        let mut rgb = Vec::with_capacity((w * h * 3) as usize);
+        for y in y0..y1 {
+            let row = (y * self.width * 3) as usize;
+            rgb.extend_from_slice(&self.rgb[row + (x0 * 3) as usize..row + (x1 * 3) as usize]);
+        }
+        RgbImage {
+            width: w,
+            height: h,
+            rgb,
+        }
+        .to_png()
+        .ok()
+    }
+}
+
+/// Renders a 1-based page so that its longest side is `longest` pixels (at most 8192), as PNG.
 pub fn render_page(doc: &Document, number: usize, longest: u32) -> Result<PageImage, PageError> {
+    render_page_rgb(doc, number, longest)?
+        .to_png()
+        .map_err(|e| PageError::Unreadable {
+            page: number,
+            reason: format!("png: {e}"),
+        })
+}
+
+/// Renders a 1-based page so that its longest side is `longest` pixels (at most 8192).
+pub fn render_page_rgb(doc: &Document, number: usize, longest: u32) -> Result<RgbImage, PageError> {
     let g = doc.geometry(number)?;
     let longest = longest.clamp(16, 8192) as f32;
     let side = g.width.max(g.height);
@@ -57,11 +109,7 @@ pub fn render_page(doc: &Document, number: usize, longest: u32) -> Result<PageIm
     for px in rgba.chunks_exact(4) {
         rgb.extend_from_slice(&px[..3]);
     }
-    let png = encode_png(&rgb, width, height).map_err(|e| PageError::Unreadable {
-        page: number,
-        reason: format!("png: {e}"),
-    })?;
-    Ok(PageImage { png, width, height })
+    Ok(RgbImage { width, height, rgb })
 }
 
 /// PNG with the fast DEFLATE mode: thumbnails are mostly white, so it compresses well, and

@@ -12,6 +12,9 @@ pub struct PageArtifacts {
     /// Thumbnail size in pixels, when one was rendered.
     pub thumbnail: Option<(u32, u32)>,
     pub vector_crop: bool,
+    /// Indices of the page's regions that have a crop, with its size in pixels.
+    #[serde(default)]
+    pub region_crops: Vec<(usize, (u32, u32))>,
     /// Why an artifact is missing (the page itself succeeded).
     pub warnings: Vec<String>,
 }
@@ -28,23 +31,36 @@ pub fn vector_crop_path(document_id: &str, page: u32) -> String {
     format!("{document_id}/page-{page}.pdf")
 }
 
+/// The crop of region `index` (0-based, in the page's region order) of a page.
+pub fn region_crop_path(document_id: &str, page: u32, index: usize) -> String {
+    format!("{document_id}/page-{page}-region-{index}.png")
+}
+
+/// The document's part of Result v1 as its own file.
+pub fn extracted_path(document_id: &str) -> String {
+    format!("{document_id}/extracted.json")
+}
+
+fn number(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 6 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// The blob key of a path made by this module, or `None` for anything else.
 pub fn blob_key(path: &str) -> Option<String> {
     let (doc, file) = path.split_once('/')?;
     plansift_types::ids::parse_id(plansift_types::ids::IdKind::Document, doc)?;
-    if file == "original.pdf" {
-        return Some(format!("documents/{doc}"));
+    match file {
+        "original.pdf" => return Some(format!("documents/{doc}")),
+        "extracted.json" => return Some(format!("artifacts/{path}")),
+        _ => {}
     }
     let page = file.strip_prefix("page-")?;
-    let (n, ext) = page.split_once('.')?;
-    if !n.bytes().all(|b| b.is_ascii_digit())
-        || n.is_empty()
-        || n.len() > 6
-        || !(ext == "png" || ext == "pdf")
-    {
-        return None;
-    }
-    Some(format!("artifacts/{path}"))
+    let (stem, ext) = page.split_once('.')?;
+    let made = match stem.split_once("-region-") {
+        None => number(stem) && (ext == "png" || ext == "pdf"),
+        Some((n, i)) => number(n) && number(i) && ext == "png",
+    };
+    made.then(|| format!("artifacts/{path}"))
 }
 
 #[cfg(test)]
@@ -66,6 +82,14 @@ mod tests {
             blob_key(&vector_crop_path(&doc, 12)),
             Some(format!("artifacts/{doc}/page-12.pdf"))
         );
+        assert_eq!(
+            blob_key(&region_crop_path(&doc, 2, 3)),
+            Some(format!("artifacts/{doc}/page-2-region-3.png"))
+        );
+        assert_eq!(
+            blob_key(&extracted_path(&doc)),
+            Some(format!("artifacts/{doc}/extracted.json"))
+        );
         for bad in [
             "../etc/passwd",
             &format!("{doc}/../x"),
@@ -73,6 +97,9 @@ mod tests {
             "doc_x/original.pdf",
             &format!("{doc}/page-.png"),
             &format!("/{doc}/original.pdf"),
+            &format!("{doc}/page-1-region-x.png"),
+            &format!("{doc}/page-1-region-2.pdf"),
+            &format!("{doc}/extracted.json/.."),
         ] {
             assert_eq!(blob_key(bad), None, "{bad}");
         }

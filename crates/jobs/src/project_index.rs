@@ -88,7 +88,21 @@ pub fn index_document(input: &IndexInput<'_>, out: &mut ProjectIndex) {
             }),
             ..base.clone()
         });
-        for (region, region_id) in engine_sheet.regions.iter().zip(&sheet.region_ids) {
+        for (index, (region, region_id)) in engine_sheet
+            .regions
+            .iter()
+            .zip(&sheet.region_ids)
+            .enumerate()
+        {
+            let crop_path =
+                crate::artifacts::region_crop_path(&d.document_id, sheet.page_number as u32, index);
+            let crops: Vec<ResultArtifact> = sheet
+                .artifacts
+                .iter()
+                .filter(|a| a.path == crop_path)
+                .cloned()
+                .collect();
+            let region_artifacts = artifacts(&crops, out);
             let drawing_type = match region.region_type.as_str() {
                 t @ ("plan" | "elevation" | "section" | "detail") => Some(t.to_string()),
                 _ => sheet.drawing_type.clone(),
@@ -112,7 +126,7 @@ pub fn index_document(input: &IndexInput<'_>, out: &mut ProjectIndex) {
                     "sheetNumber": sheet.sheet_number, "regionType": region.region_type,
                     "drawingType": drawing_type, "layoutType": layout_type, "label": region.label,
                     "text": region.text, "displayBox": bbox, "titleBox": Value::Null,
-                    "artifacts": [],
+                    "artifacts": region_artifacts,
                 })
                 .to_string(),
                 search: Some(SearchText {

@@ -1,6 +1,8 @@
 //! Result v1 from engine output.
 
-use crate::artifacts::{PageArtifacts, original_path, thumbnail_path, vector_crop_path};
+use crate::artifacts::{
+    PageArtifacts, original_path, region_crop_path, thumbnail_path, vector_crop_path,
+};
 use plansift_engine::text::Rect;
 use plansift_engine::{DocumentAnalysis, PageAnalysis, PageKind, assemble};
 use plansift_types::ids::{IdKind, new_id};
@@ -225,8 +227,23 @@ pub fn build_document(mut input: DocumentInput<'_>) -> DocumentOutput {
                 });
                 region_ids.push(id);
             }
+            let mut artifacts = page_artifacts(&input, s.page_number);
+            let crops = input
+                .artifacts
+                .and_then(|m| m.get(&s.page_number))
+                .map(|a| a.region_crops.clone())
+                .unwrap_or_default();
+            for (index, size) in crops {
+                artifacts.push(artifact(
+                    &input,
+                    "region_crop",
+                    region_crop_path(input.document_id, s.page_number, index),
+                    "image/png",
+                    Some(size),
+                ));
+            }
             ResultSheet {
-                artifacts: page_artifacts(&input, s.page_number),
+                artifacts,
                 sheet_display_name: match (&number, &name) {
                     (Some(n), Some(t)) => Some(format!("{n} – {t}")),
                     (Some(n), None) => Some(n.clone()),

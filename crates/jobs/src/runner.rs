@@ -1,11 +1,13 @@
 //! The task runner: N loops claim tasks with a lease, renew it while working, and commit each
 //! step in one transaction. CPU work runs on the blocking pool; the number of loops bounds it.
 
-use crate::artifacts::{PageArtifacts, blob_key, thumbnail_path, vector_crop_path};
+use crate::artifacts::{
+    PageArtifacts, blob_key, extracted_path, region_crop_path, thumbnail_path, vector_crop_path,
+};
 use crate::project_index::{IndexInput, index_document};
 use crate::result::{DocumentInput, build_document, usage};
 use plansift_engine::crop::CropSource;
-use plansift_engine::render::{PageImage, THUMBNAIL_LONGEST_SIDE, render_page};
+use plansift_engine::render::{PageImage, THUMBNAIL_LONGEST_SIDE, render_page_rgb};
 use plansift_engine::{Document, Engine, PageAnalysis, PageKind, kind_from_size};
 use plansift_store::meta::Rates;
 use plansift_store::{BlobStore, MetaStore, ProjectIndex, rows::*};
@@ -345,6 +347,15 @@ impl Runner {
                         self.blobs.put(&key, &pdf).await?;
                         artifacts.vector_crop = true;
                     }
+                    for (index, image) in work.region_crops {
+                        let path = region_crop_path(doc_id, n as u32, index);
+                        self.blobs
+                            .put(&blob_key(&path).expect("made path"), &image.png)
+                            .await?;
+                        artifacts
+                            .region_crops
+                            .push((index, (image.width, image.height)));
+                    }
                     let page = PageDone {
                         document_id: doc_id.clone(),
                         page_number: n,
@@ -437,6 +448,9 @@ impl Runner {
                 artifacts: Some(&artifacts),
                 artifact_url_prefix: Some(&artifact_url_prefix),
             });
+            let mut out = out;
+            self.write_extracted(&mut out.document, &artifact_url_prefix)
+                .await?;
             index_document(
                 &IndexInput {
                     job_id: &job.id,
@@ -532,6 +546,28 @@ impl Runner {
 }
 
 impl Runner {
+    /// Writes the document's part of Result v1 as its `extracted_json` artifact and lists it.
+    async fn write_extracted(
+        &self,
+        document: &mut plansift_types::result::ResultDocument,
+        url_prefix: &str,
+    ) -> anyhow::Result<()> {
+        let path = extracted_path(&document.document_id);
+        let key = blob_key(&path).expect("made path");
+        self.blobs.put(&key, &serde_json::to_vec(document)?).await?;
+        document
+            .artifacts
+            .push(plansift_types::result::ResultArtifact {
+                kind: "extracted_json".into(),
+                url: Some(format!("{url_prefix}{path}")),
+                path,
+                content_type: "application/json".into(),
+                width: None,
+                height: None,
+            });
+        Ok(())
+    }
+
     fn project_artifact_prefix(&self, project_id: &str) -> String {
         format!(
             "{}/api/open/v1/projects/{project_id}/artifact?path=",
@@ -584,6 +620,8 @@ struct PageWork {
     outcome: Result<PageAnalysis, plansift_engine::PageError>,
     thumbnail: Option<PageImage>,
     crop: Option<Vec<u8>>,
+    /// Crops of the page's regions from the thumbnail, by region index.
+    region_crops: Vec<(usize, PageImage)>,
     warnings: Vec<String>,
 }
 
@@ -610,6 +648,7 @@ fn page_work(
                     outcome,
                     thumbnail: None,
                     crop: None,
+                    region_crops: Vec::new(),
                     warnings: Vec::new(),
                 }) {
                     return;
@@ -624,10 +663,21 @@ fn page_work(
         engine.run(&doc, n as usize..=n as usize, stop, |r| outcome = Some(r));
         let Some(outcome) = outcome else { return };
         let mut warnings = Vec::new();
-        let (mut thumbnail, mut crop) = (None, None);
+        let (mut thumbnail, mut crop, mut region_crops) = (None, None, Vec::new());
         if let Ok(analysis) = &outcome {
-            match render_page(&doc, n as usize, THUMBNAIL_LONGEST_SIDE) {
-                Ok(image) => thumbnail = Some(image),
+            match render_page_rgb(&doc, n as usize, THUMBNAIL_LONGEST_SIDE) {
+                Ok(pixels) => {
+                    region_crops = analysis
+                        .regions
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, r)| Some((i, pixels.crop_png(&r.bbox)?)))
+                        .collect();
+                    match pixels.to_png() {
+                        Ok(image) => thumbnail = Some(image),
+                        Err(e) => warnings.push(format!("thumbnail_failed: {e}")),
+                    }
+                }
                 Err(e) => warnings.push(format!("thumbnail_failed: {e}")),
             }
             if analysis.kind == PageKind::Drawing {
@@ -645,6 +695,7 @@ fn page_work(
             outcome,
             thumbnail,
             crop,
+            region_crops,
             warnings,
         }) {
             return;

@@ -114,6 +114,48 @@ async fn artifacts_stream_with_headers_ranges_and_revalidation() {
     let r = app.fetch(&url, &[("if-none-match", &etag)]).await;
     assert_eq!(r.status(), 304);
 
+    // The document's part of the result as its own file.
+    let extracted = artifact(&doc["artifacts"], "extracted_json");
+    let r = app.fetch(extracted["url"].as_str().unwrap(), &[]).await;
+    assert_eq!(r.headers()["content-type"], "application/json");
+    let own: Value = r.json().await.unwrap();
+    assert_eq!(own["documentId"], doc["documentId"]);
+    assert_eq!(own["sheets"][0]["sheetNumber"], "E201A");
+
+    // Each region with a crop of the sheet where its box is, here and in the project.
+    let crops: Vec<&Value> = doc["sheets"][0]["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["type"] == "region_crop")
+        .collect();
+    assert!(!crops.is_empty(), "{}", doc["sheets"][0]);
+    for c in &crops {
+        let r = app.fetch(c["url"].as_str().unwrap(), &[]).await;
+        assert_eq!(r.status(), 200);
+        let png = r.bytes().await.unwrap();
+        let w = u32::from_be_bytes(png[16..20].try_into().unwrap());
+        let h = u32::from_be_bytes(png[20..24].try_into().unwrap());
+        assert_eq!(
+            (Some(w as u64), Some(h as u64)),
+            (c["width"].as_u64(), c["height"].as_u64())
+        );
+    }
+    let (_, projects) = app.get("/projects").await;
+    let project = projects["projects"][0]["id"].as_str().unwrap().to_string();
+    let (_, regions) = app.get(&format!("/projects/{project}/regions")).await;
+    let with_crop = regions["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["artifacts"][0]["type"] == "region_crop")
+        .expect("a region with its crop");
+    let r = app
+        .fetch(with_crop["artifacts"][0]["url"].as_str().unwrap(), &[])
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/png");
+
     // The sheet's thumbnail and vector crop are typed.
     let sheet = &doc["sheets"][0];
     for (kind, content_type) in [

@@ -226,7 +226,10 @@ async fn sheets_carry_thumbnails_and_vector_crops_that_keep_their_text() {
             .iter()
             .map(|a| a["type"].as_str().unwrap())
             .collect();
-        assert_eq!(kinds, ["thumbnail", "vector_crop"], "{sheet}");
+        // A thumbnail, a vector crop, then a crop per region that has a box.
+        assert_eq!(kinds[..2], ["thumbnail", "vector_crop"], "{sheet}");
+        assert!(kinds[2..].iter().all(|k| *k == "region_crop"), "{sheet}");
+        assert!(kinds.len() - 2 <= sheet["regionIds"].as_array().unwrap().len());
         let thumb = &sheet["artifacts"][0];
         assert_eq!(
             thumb["width"]
