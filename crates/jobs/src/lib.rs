@@ -5,12 +5,15 @@
 //!   their lease lapses. Tasks: provision a project, preflight a job (open every document, count
 //!   and classify pages, reserve credits), analyse a batch of pages (engine on the blocking pool,
 //!   one transaction per page with its debit), finalize (assemble, write Result v1, release).
+//! - [`janitor`] expires stale jobs, deletes the blobs of jobs past `expiresAt`, drops expired
+//!   registrations and never-published temporaries; the runner sweeps on an interval.
 //! - [`project_index`] turns a finished job into the rows its project accumulates (entities,
 //!   search text, page words); finalize writes them in the transaction that ends the job.
 //! - [`result`] turns engine output into Result v1; `plansift process` and finalize share it, so
 //!   the CLI and the server give the same answer for the same file.
 
 pub mod artifacts;
+pub mod janitor;
 pub mod process;
 pub mod project_index;
 pub mod result;

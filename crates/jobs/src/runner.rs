@@ -33,6 +33,10 @@ pub struct RunnerConfig {
     pub max_attempts: i64,
     /// Public base URL, for `resultUrl`.
     pub public_base_url: String,
+    /// How often the janitor sweeps.
+    pub janitor_interval: Duration,
+    /// Age after which an unpublished temporary blob is removed.
+    pub temp_grace: Duration,
 }
 
 impl Default for RunnerConfig {
@@ -46,6 +50,8 @@ impl Default for RunnerConfig {
             poll: Duration::from_millis(200),
             max_attempts: 5,
             public_base_url: "http://127.0.0.1:8080".into(),
+            janitor_interval: Duration::from_secs(300),
+            temp_grace: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -92,6 +98,28 @@ impl Runner {
             error!(error = %e, "could not index the projects of earlier jobs");
         }
         let mut loops = Vec::new();
+        let janitor = self.clone();
+        let mut janitor_stop = shutdown.clone();
+        loops.push(tokio::spawn(async move {
+            while !*janitor_stop.borrow() {
+                match crate::janitor::sweep(
+                    janitor.meta.as_ref(),
+                    janitor.blobs.as_ref(),
+                    &time::now(),
+                    janitor.config.temp_grace,
+                )
+                .await
+                {
+                    Ok(s) if s != Default::default() => info!(?s, "janitor"),
+                    Ok(_) => {}
+                    Err(e) => error!(error = %e, "janitor sweep failed"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(janitor.config.janitor_interval) => {}
+                    _ = janitor_stop.changed() => {}
+                }
+            }
+        }));
         for i in 0..self.config.workers.max(1) {
             let runner = self.clone();
             let shutdown = shutdown.clone();

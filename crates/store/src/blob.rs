@@ -40,6 +40,11 @@ pub trait BlobStore: Send + Sync + 'static {
         len: u64,
     ) -> io::Result<Box<dyn tokio::io::AsyncRead + Send + Unpin>>;
     async fn delete(&self, key: &str) -> io::Result<()>;
+    /// Deletes every blob whose key starts with `prefix/`.
+    async fn delete_prefix(&self, prefix: &str) -> io::Result<()>;
+    /// Removes temporaries older than `age` (writes that were never published or discarded,
+    /// e.g. after a crash); how many.
+    async fn sweep_temporaries(&self, age: std::time::Duration) -> io::Result<u64>;
     async fn exists(&self, key: &str) -> io::Result<bool>;
 
     /// Writes small bytes under a key in one step (stage, write, publish).

@@ -139,6 +139,25 @@ impl BlobStore for LocalBlobStore {
         }
     }
 
+    async fn delete_prefix(&self, prefix: &str) -> io::Result<()> {
+        match tokio::fs::remove_dir_all(self.path(prefix.trim_end_matches('/'))?).await {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    async fn sweep_temporaries(&self, age: std::time::Duration) -> io::Result<u64> {
+        let mut removed = 0;
+        for path in self.stale_temporaries(age).await? {
+            match tokio::fs::remove_file(&path).await {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(removed)
+    }
+
     async fn exists(&self, key: &str) -> io::Result<bool> {
         tokio::fs::try_exists(self.path(key)?).await
     }

@@ -5,6 +5,7 @@ use crate::project::*;
 use crate::rows::*;
 use async_trait::async_trait;
 use plansift_types::api::{JobStatus, OpenApiProfile};
+use plansift_types::time::Timestamp;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -190,6 +191,16 @@ pub trait MetaStore: Send + Sync + 'static {
         project_id: &str,
         path: &str,
     ) -> Result<Option<String>, StoreError>;
+
+    // The janitor.
+    /// Non-terminal jobs past `expiresAt` → `expired` (reservation released); their ids.
+    async fn expire_stale_jobs(&self, now: &Timestamp) -> Result<Vec<String>, StoreError>;
+    /// Terminal jobs past `expiresAt` not yet purged, oldest first.
+    async fn purgeable_jobs(&self, now: &Timestamp, limit: i64) -> Result<Vec<JobRow>, StoreError>;
+    /// The job's blobs are deleted: the API answers 404 for it from now on.
+    async fn mark_purged(&self, job_id: &str) -> Result<(), StoreError>;
+    /// Drops registrations whose upload tokens expired unused; the blob keys of their parts.
+    async fn take_expired_registrations(&self, now: &Timestamp) -> Result<Vec<String>, StoreError>;
 
     // Artifact downloads (API.md §8).
     async fn create_download(&self, token_hash: &str, row: &DownloadRow) -> Result<(), StoreError>;

@@ -9,5 +9,6 @@ mod bad_input;
 mod crash;
 mod flow;
 mod helpers;
+mod janitor;
 mod project_reads;
 mod signed_uploads;

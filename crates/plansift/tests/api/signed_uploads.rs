@@ -52,8 +52,11 @@ fn file_entry(rel: &str, bytes: &[u8]) -> Value {
     })
 }
 
+/// A job in a project of its own.
 async fn new_job(app: &TestApp) -> String {
-    let project = app.create_project("Signed").await;
+    let project = app
+        .create_project(&format!("Signed {}", ulid::Ulid::new()))
+        .await;
     app.create_job(&project).await
 }
 
@@ -306,4 +309,131 @@ async fn expired_upload_tokens_are_gone() {
         (status, &body["error"]["code"]),
         (410, &json!("token_expired"))
     );
+}
+
+/// Per-job limits hold across every upload mode, before any byte is stored; bodies have their
+/// limits; the page limit fails the job at preflight.
+#[tokio::test]
+async fn limits_hold_across_every_mode() {
+    let app = app(24).await;
+
+    // 100 documents registered; a 101st is refused in either mode.
+    let job = new_job(&app).await;
+    let files: Vec<Value> = (0..100)
+        .map(|i| {
+            json!({ "fileName": format!("f{i}.pdf"), "contentType": "application/pdf",
+                    "fileSize": 10, "sha256": sha256_hex(format!("{i}").as_bytes()) })
+        })
+        .collect();
+    let (status, body) = app.register(&job, Value::Array(files)).await;
+    assert_eq!(status, 200, "{body}");
+    let spec = corpus(SPEC);
+    let (status, body) = app
+        .upload(&job, vec![Upload::file("file0", &spec, "specifications")])
+        .await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (422, &json!("limit_exceeded")),
+        "{body}"
+    );
+    assert_eq!(body["error"]["details"]["max"], 100);
+    let bytes = std::fs::read(&spec).unwrap();
+    let (status, body) = app.register(&job, json!([file_entry(SPEC, &bytes)])).await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (422, &json!("limit_exceeded")),
+        "{body}"
+    );
+
+    // 10,000,000,000 bytes declared; one byte more through the form is refused as it arrives.
+    let job = new_job(&app).await;
+    let (status, body) = app
+        .register(
+            &job,
+            json!([{ "fileName": "huge.pdf", "contentType": "application/pdf",
+                     "fileSize": 10_000_000_000i64 - 10, "sha256": sha256_hex(b"huge") }]),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app
+        .upload(&job, vec![Upload::file("file0", &spec, "specifications")])
+        .await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (422, &json!("limit_exceeded")),
+        "{body}"
+    );
+    assert_eq!(body["error"]["details"]["limit"], "maxDeclaredBytes");
+    let (_, job_now) = app.get(&format!("/jobs/{job}")).await;
+    assert_eq!(job_now["job"]["files"].as_array().unwrap().len(), 1);
+
+    // Body limits: 1 MiB of JSON, 48 MiB of base64.
+    let (status, body) = app
+        .register(&job, json!([{ "fileName": "x".repeat(1 << 20) }]))
+        .await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (413, &json!("payload_too_large"))
+    );
+    let job = new_job(&app).await;
+    let (_, reg) = app.register(&job, json!([file_entry(SPEC, &bytes)])).await;
+    let up = &reg["uploads"][0];
+    let (status, body) = app
+        .post(
+            &format!(
+                "/jobs/{job}/uploads/{}/content",
+                up["documentId"].as_str().unwrap()
+            ),
+            json!({ "uploadToken": up["uploadToken"], "contentBase64": "A".repeat(49 << 20) }),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (413, &json!("payload_too_large"))
+    );
+
+    // The same bytes twice in one form: stored once, the second answered as skipped.
+    let job = new_job(&app).await;
+    let (status, body) = app
+        .upload(
+            &job,
+            vec![
+                Upload::file("file0", &spec, "specifications"),
+                Upload::file("file1", &spec, "specifications"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["uploads"][0]["status"], "uploaded");
+    assert_eq!(body["uploads"][1]["status"], "skipped");
+    assert_eq!(
+        body["uploads"][1]["documentId"],
+        body["uploads"][0]["documentId"]
+    );
+
+    // The organization's page limit fails a job at preflight, charging nothing.
+    let meta = app.meta();
+    let org = meta.org_by_name("default").await.unwrap().unwrap();
+    let before = meta.balance(&org.id).await.unwrap().available;
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        app.data.path().join("plansift.db").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query("UPDATE orgs SET profile = json_set(profile, '$.jobPageLimit', 5) WHERE id = ?")
+        .bind(&org.id)
+        .execute(&db)
+        .await
+        .unwrap();
+    db.close().await;
+    let (_, done, _) = app
+        .run_job(
+            "Too long",
+            vec![Upload::file("file0", &spec, "specifications")],
+        )
+        .await;
+    assert_eq!(done["status"], "failed", "{done}");
+    assert_eq!(done["error"]["code"], "page_limit_exceeded");
+    assert_eq!(meta.balance(&org.id).await.unwrap().available, before);
 }

@@ -411,9 +411,10 @@ pub async fn assemble(
     }
     let staged = writer.finish().await?;
     accept(state, doc, staged).await?;
-    for p in &parts {
-        let _ = state.blobs.delete(&p.blob_key).await;
-    }
+    let _ = state
+        .blobs
+        .delete_prefix(&format!("uploads/{}", doc.id))
+        .await;
     state.meta.delete_parts(&doc.id).await?;
     Ok(true)
 }

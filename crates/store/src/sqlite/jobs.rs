@@ -100,14 +100,14 @@ impl SqliteStore {
     ) -> Result<Option<JobRow>, StoreError> {
         let r = match org_id {
             Some(org) => {
-                sqlx::query("SELECT * FROM jobs WHERE id = ? AND org_id = ?")
+                sqlx::query("SELECT * FROM jobs WHERE id = ? AND org_id = ? AND purged_at IS NULL")
                     .bind(id)
                     .bind(org)
                     .fetch_optional(&self.pool)
                     .await?
             }
             None => {
-                sqlx::query("SELECT * FROM jobs WHERE id = ?")
+                sqlx::query("SELECT * FROM jobs WHERE id = ? AND purged_at IS NULL")
                     .bind(id)
                     .fetch_optional(&self.pool)
                     .await?
@@ -121,7 +121,7 @@ impl SqliteStore {
         org_id: &str,
         project_id: &str,
     ) -> Result<Vec<JobRow>, StoreError> {
-        sqlx::query("SELECT * FROM jobs WHERE org_id = ? AND project_id = ? ORDER BY created_at DESC, id DESC")
+        sqlx::query("SELECT * FROM jobs WHERE org_id = ? AND project_id = ? AND purged_at IS NULL ORDER BY created_at DESC, id DESC")
             .bind(org_id)
             .bind(project_id)
             .fetch_all(&self.pool)

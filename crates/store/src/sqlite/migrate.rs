@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../../migrations/sqlite/0004_download_tokens.sql"),
     ),
+    (5, include_str!("../../migrations/sqlite/0005_purge.sql")),
 ];
 
 pub async fn apply(pool: &SqlitePool) -> Result<(), StoreError> {

@@ -2,6 +2,7 @@
 //! at open. Write transactions start with `BEGIN IMMEDIATE` so concurrent writers queue on the
 //! busy timeout instead of failing on a lock upgrade.
 
+mod janitor;
 mod jobs;
 mod migrate;
 mod orgs;
@@ -330,6 +331,18 @@ impl MetaStore for SqliteStore {
         .await?
         .rows_affected();
         Ok(changed == 1)
+    }
+    async fn expire_stale_jobs(&self, now: &Timestamp) -> Result<Vec<String>, StoreError> {
+        self.expire_stale_jobs_impl(now).await
+    }
+    async fn purgeable_jobs(&self, now: &Timestamp, limit: i64) -> Result<Vec<JobRow>, StoreError> {
+        self.purgeable_jobs_impl(now, limit).await
+    }
+    async fn mark_purged(&self, job_id: &str) -> Result<(), StoreError> {
+        self.mark_purged_impl(job_id).await
+    }
+    async fn take_expired_registrations(&self, now: &Timestamp) -> Result<Vec<String>, StoreError> {
+        self.take_expired_registrations_impl(now).await
     }
     async fn complete_uploads(&self, job_id: &str) -> Result<JobRow, StoreError> {
         self.complete_uploads_impl(job_id).await
