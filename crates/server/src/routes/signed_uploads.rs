@@ -404,10 +404,21 @@ pub async fn assemble(
             }
         }
     }
+    // Part by part through a 1 MiB buffer: the document is never whole in memory.
     let mut writer = state.blobs.stage().await?;
+    let mut buf = vec![0u8; 1 << 20];
     for p in &parts {
-        let bytes = state.blobs.get(&p.blob_key).await?;
-        writer.write(&bytes).await?;
+        let mut reader = state
+            .blobs
+            .read_range(&p.blob_key, 0, p.size as u64)
+            .await?;
+        loop {
+            let n = tokio::io::AsyncReadExt::read(&mut reader, &mut buf).await?;
+            if n == 0 {
+                break;
+            }
+            writer.write(&buf[..n]).await?;
+        }
     }
     let staged = writer.finish().await?;
     accept(state, doc, staged).await?;
