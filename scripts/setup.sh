@@ -15,3 +15,11 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}"
 fi
+
+# The independent Standard Webhooks verifier the tests check signatures with (from PyPI).
+py_cache="${HOME}/.cache/plansift-py"
+if [ ! -d "$py_cache/standardwebhooks" ]; then
+  python3 -m pip install --quiet --disable-pip-version-check --target "$py_cache" standardwebhooks==1.1.0 ||
+    python3 -m pip install --quiet --disable-pip-version-check --break-system-packages --target "$py_cache" standardwebhooks==1.1.0
+fi
+

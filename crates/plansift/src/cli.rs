@@ -79,6 +79,9 @@ struct ServeArgs {
     /// Bytes a part of a multipart upload (at least 262144).
     #[arg(long, env = "PLANSIFT_MULTIPART_PART_SIZE", default_value_t = 64 << 20)]
     multipart_part_size: u64,
+    /// Factor on the webhook retry schedule (5 s, 30 s, 2 min, … 12 h).
+    #[arg(long, env = "PLANSIFT_WEBHOOK_RETRY_SCALE", default_value_t = 1.0)]
+    webhook_retry_scale: f64,
     #[arg(long, env = "PLANSIFT_WEBHOOK_ALLOW_HTTP")]
     webhook_allow_http: bool,
     /// Allow webhook targets on loopback and private addresses.
@@ -180,6 +183,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             webhook_allow_private: args.webhook_allow_private,
             job_ttl_days: args.job_ttl_days.max(1),
             multipart_threshold: args.multipart_threshold,
+            webhook_retry_scale: args.webhook_retry_scale,
             multipart_part_size: args
                 .multipart_part_size
                 .max(plansift_server::routes::signed_uploads::MIN_PART_SIZE),

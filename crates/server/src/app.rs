@@ -94,7 +94,12 @@ impl App {
             let mut rc = config.runner.clone();
             rc.public_base_url = server_config.public_base_url.clone();
             let runner = Runner::new(meta.clone(), blobs.clone(), rc);
-            tokio::spawn(runner.run(rx.clone()))
+            let deliverer = tokio::spawn(crate::webhooks::run(state.clone(), rx.clone()));
+            let runner = tokio::spawn(runner.run(rx.clone()));
+            tokio::spawn(async move {
+                let _ = runner.await;
+                let _ = deliverer.await;
+            })
         });
         let app = crate::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let mut server_rx = rx.clone();

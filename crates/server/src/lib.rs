@@ -14,6 +14,7 @@ pub mod routes;
 pub mod state;
 mod upload_token;
 pub mod views;
+pub mod webhooks;
 
 pub use app::{App, AppConfig, bootstrap};
 pub use state::{AppState, ServerConfig};
@@ -87,6 +88,10 @@ pub fn router(state: AppState) -> Router {
         .route("/jobs/{job_id}", get(jobs::get))
         .route("/jobs/{job_id}/cancel", post(jobs::cancel))
         .route("/jobs/{job_id}/events", get(jobs::events))
+        .route(
+            "/jobs/{job_id}/webhook-deliveries",
+            get(jobs::webhook_deliveries),
+        )
         .route("/jobs/{job_id}/result", get(jobs::result))
         .route("/jobs/{job_id}/artifact", get(artifacts::job_artifact))
         .route("/jobs/{job_id}/uploads/complete", post(uploads::complete))

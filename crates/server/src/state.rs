@@ -19,6 +19,8 @@ pub struct ServerConfig {
     pub upload_ttl_hours: i64,
     /// Seconds an artifact download token stays valid.
     pub download_ttl_secs: i64,
+    /// Factor on the webhook retry schedule (`PLANSIFT_WEBHOOK_RETRY_SCALE`; tests use 0.001).
+    pub webhook_retry_scale: f64,
 }
 
 impl Default for ServerConfig {
@@ -32,6 +34,7 @@ impl Default for ServerConfig {
             multipart_part_size: 64 << 20,
             upload_ttl_hours: 24,
             download_ttl_secs: 600,
+            webhook_retry_scale: 1.0,
         }
     }
 }

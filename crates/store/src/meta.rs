@@ -192,6 +192,19 @@ pub trait MetaStore: Send + Sync + 'static {
         path: &str,
     ) -> Result<Option<String>, StoreError>;
 
+    // Webhooks (API.md §7).
+    /// Pending events due by `now`, only the first pending event of each job (in order).
+    async fn due_webhooks(&self, now: &Timestamp, limit: i64)
+    -> Result<Vec<OutboxRow>, StoreError>;
+    async fn webhook_attempted(
+        &self,
+        event_id: &str,
+        attempt: &WebhookAttempt,
+    ) -> Result<(), StoreError>;
+    async fn webhook_deliveries(&self, job_id: &str) -> Result<Vec<OutboxRow>, StoreError>;
+    /// The job's signing secret (kept out of [`JobRow`] so it is never logged or viewed).
+    async fn webhook_secret(&self, job_id: &str) -> Result<Option<String>, StoreError>;
+
     // The janitor.
     /// Non-terminal jobs past `expiresAt` → `expired` (reservation released); their ids.
     async fn expire_stale_jobs(&self, now: &Timestamp) -> Result<Vec<String>, StoreError>;

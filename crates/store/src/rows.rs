@@ -304,3 +304,36 @@ pub struct DownloadRow {
     pub expires_at: Timestamp,
     pub used_at: Option<Timestamp>,
 }
+
+/// One webhook event of a job and where its delivery stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxRow {
+    pub event_id: String,
+    pub job_id: String,
+    pub seq: i64,
+    /// The event as recorded: `{id, type, createdAt, data: {jobId, previousStatus, status, sequence}}`.
+    pub payload: String,
+    /// `pending`, `delivered` or `failed`.
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: Option<Timestamp>,
+    pub response_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<Timestamp>,
+}
+
+/// What one delivery attempt came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WebhookAttempt {
+    Delivered {
+        response_status: i64,
+    },
+    /// Try again at `next`; `None` gives up (`failed`).
+    Retry {
+        response_status: Option<i64>,
+        error: String,
+        next: Option<Timestamp>,
+    },
+    /// `410 Gone`: this event and every later one of the job are `failed`.
+    Gone,
+}

@@ -12,3 +12,4 @@ mod helpers;
 mod janitor;
 mod project_reads;
 mod signed_uploads;
+mod webhooks;

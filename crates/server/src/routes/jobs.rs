@@ -48,20 +48,8 @@ fn check_webhook_url(state: &AppState, raw: &str) -> ApiResult<String> {
     let host = url.host().ok_or_else(|| bad("webhookUrl has no host"))?;
     if !state.config.webhook_allow_private {
         let forbidden = match host {
-            url::Host::Ipv4(ip) => {
-                ip.is_loopback()
-                    || ip.is_private()
-                    || ip.is_link_local()
-                    || ip.is_multicast()
-                    || ip.is_unspecified()
-            }
-            url::Host::Ipv6(ip) => {
-                ip.is_loopback()
-                    || ip.is_multicast()
-                    || ip.is_unspecified()
-                    || (ip.segments()[0] & 0xfe00) == 0xfc00
-                    || (ip.segments()[0] & 0xffc0) == 0xfe80
-            }
+            url::Host::Ipv4(ip) => crate::webhooks::forbidden_ip(ip.into()),
+            url::Host::Ipv6(ip) => crate::webhooks::forbidden_ip(ip.into()),
             url::Host::Domain(d) => {
                 d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost")
             }
@@ -225,4 +213,28 @@ pub async fn result(
         Body::from(bytes),
     )
         .into_response())
+}
+
+/// `GET /jobs/{id}/webhook-deliveries` (extension): where each event's delivery stands.
+pub async fn webhook_deliveries(
+    State(state): State<AppState>,
+    Auth(who, ..): Auth<Read>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let job = load_job(state.meta.as_ref(), &who.org_id, &id).await?;
+    let deliveries: Vec<Value> = state
+        .meta
+        .webhook_deliveries(&job.id)
+        .await?
+        .iter()
+        .map(|d| {
+            json!({
+                "eventId": d.event_id, "sequence": d.seq, "attempt": d.attempts, "status": d.status,
+                "responseStatus": d.response_status, "lastError": d.last_error,
+                "nextAttemptAt": d.next_attempt_at.as_ref().map(plansift_types::time::format),
+                "deliveredAt": d.delivered_at.as_ref().map(plansift_types::time::format),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "deliveries": deliveries })))
 }

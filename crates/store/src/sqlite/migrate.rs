@@ -18,6 +18,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../migrations/sqlite/0004_download_tokens.sql"),
     ),
     (5, include_str!("../../migrations/sqlite/0005_purge.sql")),
+    (
+        6,
+        include_str!("../../migrations/sqlite/0006_webhook_attempts.sql"),
+    ),
 ];
 
 pub async fn apply(pool: &SqlitePool) -> Result<(), StoreError> {

@@ -7,6 +7,7 @@ mod jobs;
 mod migrate;
 mod orgs;
 mod project;
+mod webhooks;
 mod work;
 
 use crate::meta::StoreError;
@@ -114,13 +115,16 @@ pub(crate) async fn record_event(
     });
     sqlx::query(
         "INSERT INTO webhook_outbox (event_id, job_id, seq, payload, next_attempt_at, created_at)
-         SELECT ?, id, ?, ?, ?, ? FROM jobs WHERE id = ? AND webhook_url IS NOT NULL",
+         SELECT ?, id, ?, ?, ?, ? FROM jobs WHERE id = ? AND webhook_url IS NOT NULL
+           -- A receiver that answered 410 Gone gets nothing more for this job.
+           AND NOT EXISTS (SELECT 1 FROM webhook_outbox WHERE job_id = ? AND response_status = 410)",
     )
     .bind(&event_id)
     .bind(seq)
     .bind(payload.to_string())
     .bind(now)
     .bind(now)
+    .bind(job_id)
     .bind(job_id)
     .execute(&mut **tx)
     .await?;
@@ -331,6 +335,32 @@ impl MetaStore for SqliteStore {
         .await?
         .rows_affected();
         Ok(changed == 1)
+    }
+    async fn due_webhooks(
+        &self,
+        now: &Timestamp,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        self.due_webhooks_impl(now, limit).await
+    }
+    async fn webhook_attempted(
+        &self,
+        event_id: &str,
+        attempt: &WebhookAttempt,
+    ) -> Result<(), StoreError> {
+        self.webhook_attempted_impl(event_id, attempt).await
+    }
+    async fn webhook_deliveries(&self, job_id: &str) -> Result<Vec<OutboxRow>, StoreError> {
+        self.webhook_deliveries_impl(job_id).await
+    }
+    async fn webhook_secret(&self, job_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT webhook_secret FROM jobs WHERE id = ?")
+                .bind(job_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .flatten(),
+        )
     }
     async fn expire_stale_jobs(&self, now: &Timestamp) -> Result<Vec<String>, StoreError> {
         self.expire_stale_jobs_impl(now).await
