@@ -38,6 +38,37 @@ enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Manage organizations.
+    #[command(subcommand)]
+    Orgs(OrgsCommand),
+    /// Grant credits.
+    #[command(subcommand)]
+    Credits(CreditsCommand),
+}
+
+#[derive(Subcommand)]
+enum OrgsCommand {
+    /// Create an organization (no credits, default profile) and print its id.
+    Create {
+        #[command(flatten)]
+        data: DataDir,
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CreditsCommand {
+    /// Append a grant to an organization's ledger (negative to take credits back).
+    Grant {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long, default_value = plansift_server::app::DEFAULT_ORG)]
+        org: String,
+        #[arg(allow_negative_numbers = true)]
+        amount: i64,
+        #[arg(long)]
+        note: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -107,6 +138,19 @@ enum KeysCommand {
         #[arg(long, default_value = "jobs:read,jobs:write,artifacts:read")]
         scopes: String,
     },
+    /// List an organization's keys (never the keys themselves, only their prefixes).
+    List {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long, default_value = plansift_server::app::DEFAULT_ORG)]
+        org: String,
+    },
+    /// Revoke a key by its id.
+    Revoke {
+        #[command(flatten)]
+        data: DataDir,
+        key_id: String,
+    },
 }
 
 pub fn run() -> ExitCode {
@@ -130,6 +174,21 @@ pub fn run() -> ExitCode {
             label,
             scopes,
         }) => runtime(create_key(data.data_dir, org, label, scopes)),
+        Command::Keys(KeysCommand::List { data, org }) => {
+            runtime(crate::admin_cli::list_keys(data.data_dir, org))
+        }
+        Command::Keys(KeysCommand::Revoke { data, key_id }) => {
+            runtime(crate::admin_cli::revoke_key(data.data_dir, key_id))
+        }
+        Command::Orgs(OrgsCommand::Create { data, name }) => {
+            runtime(crate::admin_cli::create_org(data.data_dir, name))
+        }
+        Command::Credits(CreditsCommand::Grant {
+            data,
+            org,
+            amount,
+            note,
+        }) => runtime(crate::admin_cli::grant(data.data_dir, org, amount, note)),
     }
 }
 

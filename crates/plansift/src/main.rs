@@ -1,5 +1,6 @@
 //! The `plansift` binary: loads configuration, installs tracing, runs one command.
 
+mod admin_cli;
 mod cli;
 
 fn main() -> std::process::ExitCode {

@@ -84,6 +84,12 @@ impl App {
         if server_config.public_base_url.is_empty() {
             server_config.public_base_url = format!("http://{addr}");
         }
+        server_config.admin_token = match &config.admin_token {
+            Some(t) => Some(t.clone()),
+            None => std::fs::read_to_string(config.data_dir.join("admin-token"))
+                .ok()
+                .map(|t| t.trim().to_string()),
+        };
         let state = AppState {
             meta: meta.clone(),
             blobs: blobs.clone(),

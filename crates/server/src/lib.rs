@@ -23,7 +23,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use routes::{
-    artifacts, downloads, grep, health, jobs, project_reads as reads, projects, search,
+    admin, artifacts, downloads, grep, health, jobs, project_reads as reads, projects, search,
     signed_uploads, uploads,
 };
 
@@ -87,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/jobs/{job_id}", get(jobs::get))
         .route("/jobs/{job_id}/cancel", post(jobs::cancel))
+        .route("/jobs/{job_id}/resume", post(jobs::resume))
         .route("/jobs/{job_id}/events", get(jobs::events))
         .route(
             "/jobs/{job_id}/webhook-deliveries",
@@ -115,8 +116,28 @@ pub fn router(state: AppState) -> Router {
             post(uploads::upload_files).layer(DefaultBodyLimit::disable()),
         )
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
+    let keys = Router::new()
+        .route("/keys", get(admin::list_keys).post(admin::create_key))
+        .route("/keys/revoke-all", post(admin::revoke_all))
+        .route("/keys/{key_id}/revoke", post(admin::revoke_key));
+    let orgs = Router::new()
+        .route("/orgs", post(admin::create_org))
+        .route("/orgs/{org_id}", get(admin::get_org))
+        .route("/orgs/{org_id}/credits", post(admin::grant))
+        .route(
+            "/orgs/{org_id}/profile",
+            axum::routing::patch(admin::patch_profile),
+        );
     Router::new()
         .route("/healthz", get(health::healthz))
+        .nest(
+            "/api/open-api",
+            keys.layer(DefaultBodyLimit::max(JSON_BODY_LIMIT)),
+        )
+        .nest(
+            "/api/admin/v1",
+            orgs.layer(DefaultBodyLimit::max(JSON_BODY_LIMIT)),
+        )
         .route("/readyz", get(health::readyz))
         .nest("/api/open/v1", api)
         .fallback(request_id::not_found)

@@ -19,6 +19,8 @@ pub struct ServerConfig {
     pub upload_ttl_hours: i64,
     /// Seconds an artifact download token stays valid.
     pub download_ttl_secs: i64,
+    /// The admin token (API.md §10), from `PLANSIFT_ADMIN_TOKEN` or `<data-dir>/admin-token`.
+    pub admin_token: Option<String>,
     /// Factor on the webhook retry schedule (`PLANSIFT_WEBHOOK_RETRY_SCALE`; tests use 0.001).
     pub webhook_retry_scale: f64,
 }
@@ -35,6 +37,7 @@ impl Default for ServerConfig {
             upload_ttl_hours: 24,
             download_ttl_secs: 600,
             webhook_retry_scale: 1.0,
+            admin_token: None,
         }
     }
 }

@@ -71,6 +71,23 @@ pub trait MetaStore: Send + Sync + 'static {
     async fn key_by_hash(&self, hash: &str) -> Result<Option<KeyRow>, StoreError>;
     async fn touch_key(&self, id: &str, ip: Option<&str>) -> Result<(), StoreError>;
     async fn balance(&self, org_id: &str) -> Result<Balance, StoreError>;
+    async fn keys(&self, org_id: &str) -> Result<Vec<KeyRow>, StoreError>;
+    /// Revokes one key of the organization, or all of them with `None`; the keys after.
+    async fn revoke_keys(
+        &self,
+        org_id: &str,
+        key_id: Option<&str>,
+    ) -> Result<Vec<KeyRow>, StoreError>;
+    /// A new organization with the default profile and no credits (`NameTaken` if it exists).
+    async fn create_org(&self, name: &str) -> Result<OrgRow, StoreError>;
+    /// Appends a grant (negative to take back) to the ledger.
+    async fn grant(
+        &self,
+        org_id: &str,
+        amount: i64,
+        note: Option<&str>,
+    ) -> Result<(LedgerEntry, Balance), StoreError>;
+    async fn set_profile(&self, org_id: &str, profile: &OpenApiProfile) -> Result<(), StoreError>;
     async fn ledger(&self, org_id: &str) -> Result<Vec<LedgerEntry>, StoreError>;
 
     // Projects.
@@ -118,6 +135,9 @@ pub trait MetaStore: Send + Sync + 'static {
     /// never came are dropped.
     async fn complete_uploads(&self, job_id: &str) -> Result<JobRow, StoreError>;
     async fn cancel_job(&self, job_id: &str) -> Result<JobRow, StoreError>;
+    /// `blocked_insufficient_credits` → `preflighting` with a preflight queued: the pages not yet
+    /// done are reserved again and processed.
+    async fn resume_job(&self, job_id: &str) -> Result<JobRow, StoreError>;
     async fn job_events(&self, job_id: &str) -> Result<Vec<JobEventRow>, StoreError>;
 
     // Task queue with leases.

@@ -277,6 +277,35 @@ impl TestApp {
         (job, done, result)
     }
 
+    /// The server's origin (scheme, host and port).
+    pub fn origin(&self) -> String {
+        self.base.trim_end_matches("/api/open/v1").to_string()
+    }
+
+    /// The same server through another key (the returned value does not own the server).
+    pub fn with_key(other: &TestApp, key: &str) -> TestApp {
+        TestApp {
+            base: other.base.clone(),
+            key: key.to_string(),
+            client: other.client.clone(),
+            app: None,
+            data: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// Polls the job until it reaches `status`.
+    pub async fn wait_status(&self, job: &str, status: &str) -> Value {
+        let started = Instant::now();
+        loop {
+            let (_, body) = self.get(&format!("/jobs/{job}")).await;
+            if body["job"]["status"] == status {
+                return body["job"].clone();
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "{body}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn wait_job(&self, job: &str) -> Value {
         wait_terminal(
             &self.client,

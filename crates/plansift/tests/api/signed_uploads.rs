@@ -19,10 +19,6 @@ async fn app(ttl_hours: i64) -> TestApp {
 }
 
 impl TestApp {
-    fn origin(&self) -> String {
-        self.base.trim_end_matches("/api/open/v1").to_string()
-    }
-
     /// PUT without Authorization to an upload URL (absolute, or relative to the server).
     async fn put(&self, url: &str, bytes: Vec<u8>) -> (u16, Value, Option<String>) {
         let url = if url.starts_with("http") {

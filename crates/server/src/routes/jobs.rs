@@ -157,6 +157,20 @@ pub async fn cancel(
     Ok(Json(json!({ "job": job_view(&state, &job).await? })))
 }
 
+/// `POST /jobs/{id}/resume`: only from `blocked_insufficient_credits`.
+pub async fn resume(
+    State(state): State<AppState>,
+    Auth(who, ..): Auth<Write>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let job = load_job(state.meta.as_ref(), &who.org_id, &id).await?;
+    if job.status != plansift_types::JobStatus::BlockedInsufficientCredits {
+        return Err(ApiError::job_state(job.status));
+    }
+    let job = state.meta.resume_job(&job.id).await?;
+    Ok(Json(json!({ "job": job_view(&state, &job).await? })))
+}
+
 pub async fn events(
     State(state): State<AppState>,
     Auth(who, ..): Auth<Read>,

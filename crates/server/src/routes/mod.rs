@@ -1,5 +1,6 @@
 //! HTTP routes, one file per resource.
 
+pub mod admin;
 pub mod artifacts;
 pub mod downloads;
 pub mod grep;

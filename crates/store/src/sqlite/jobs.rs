@@ -224,6 +224,19 @@ impl SqliteStore {
         Ok(out)
     }
 
+    pub(crate) async fn resume_job_impl(&self, job_id: &str) -> Result<JobRow, StoreError> {
+        let mut tx = self.write().await?;
+        let job = job_in(&mut tx, job_id).await?;
+        if job.status != JobStatus::BlockedInsufficientCredits {
+            return Err(StoreError::InvalidState(job.status));
+        }
+        transition(&mut tx, job_id, job.status, JobStatus::Preflighting).await?;
+        enqueue(&mut tx, TaskKind::Preflight, job_id, None, None, 5).await?;
+        let row = job_in(&mut tx, job_id).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
     pub(crate) async fn complete_uploads_impl(&self, job_id: &str) -> Result<JobRow, StoreError> {
         let mut tx = self.write().await?;
         let job = job_in(&mut tx, job_id).await?;

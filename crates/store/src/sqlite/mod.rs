@@ -2,6 +2,7 @@
 //! at open. Write transactions start with `BEGIN IMMEDIATE` so concurrent writers queue on the
 //! busy timeout instead of failing on a lock upgrade.
 
+mod admin;
 mod janitor;
 mod jobs;
 mod migrate;
@@ -336,6 +337,30 @@ impl MetaStore for SqliteStore {
         .rows_affected();
         Ok(changed == 1)
     }
+    async fn keys(&self, org_id: &str) -> Result<Vec<KeyRow>, StoreError> {
+        self.keys_impl(org_id).await
+    }
+    async fn revoke_keys(
+        &self,
+        org_id: &str,
+        key_id: Option<&str>,
+    ) -> Result<Vec<KeyRow>, StoreError> {
+        self.revoke_keys_impl(org_id, key_id).await
+    }
+    async fn create_org(&self, name: &str) -> Result<OrgRow, StoreError> {
+        self.create_org_impl(name).await
+    }
+    async fn grant(
+        &self,
+        org_id: &str,
+        amount: i64,
+        note: Option<&str>,
+    ) -> Result<(LedgerEntry, Balance), StoreError> {
+        self.grant_impl(org_id, amount, note).await
+    }
+    async fn set_profile(&self, org_id: &str, profile: &OpenApiProfile) -> Result<(), StoreError> {
+        self.set_profile_impl(org_id, profile).await
+    }
     async fn due_webhooks(
         &self,
         now: &Timestamp,
@@ -373,6 +398,9 @@ impl MetaStore for SqliteStore {
     }
     async fn take_expired_registrations(&self, now: &Timestamp) -> Result<Vec<String>, StoreError> {
         self.take_expired_registrations_impl(now).await
+    }
+    async fn resume_job(&self, job_id: &str) -> Result<JobRow, StoreError> {
+        self.resume_job_impl(job_id).await
     }
     async fn complete_uploads(&self, job_id: &str) -> Result<JobRow, StoreError> {
         self.complete_uploads_impl(job_id).await

@@ -9,7 +9,7 @@ use plansift_types::time;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-fn org_row(r: &SqliteRow) -> Result<OrgRow, StoreError> {
+pub(crate) fn org_row(r: &SqliteRow) -> Result<OrgRow, StoreError> {
     let profile: String = r.get("profile");
     Ok(OrgRow {
         id: r.get("id"),
@@ -19,7 +19,7 @@ fn org_row(r: &SqliteRow) -> Result<OrgRow, StoreError> {
     })
 }
 
-fn key_row(r: &SqliteRow) -> Result<KeyRow, StoreError> {
+pub(crate) fn key_row(r: &SqliteRow) -> Result<KeyRow, StoreError> {
     let scopes: String = r.get("scopes");
     Ok(KeyRow {
         id: r.get("id"),

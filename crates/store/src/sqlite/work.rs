@@ -105,7 +105,6 @@ impl SqliteStore {
             return Err(StoreError::InvalidState(job.status));
         }
         let mut total = 0i64;
-        let mut required = 0i64;
         let mut batches: Vec<(String, i64, i64)> = Vec::new();
         for d in &docs {
             match &d.outcome {
@@ -118,7 +117,6 @@ impl SqliteStore {
                             .bind(*kind)
                             .execute(&mut *tx)
                             .await?;
-                        required += rates.for_kind(kind);
                     }
                     let n = kinds.len() as i64;
                     total += n;
@@ -183,6 +181,19 @@ impl SqliteStore {
             tx.commit().await?;
             return Ok(PreflightOutcome::Failed { code });
         }
+        // What is still to do: on a resume, pages done before are neither reserved nor redone,
+        // and what the job still held is given back before the new reservation.
+        let pending: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT preflight_kind, COUNT(*) FROM pages WHERE job_id = ? AND status = 'pending' GROUP BY preflight_kind",
+        )
+        .bind(job_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let required: i64 = pending
+            .iter()
+            .map(|(kind, n)| rates.for_kind(kind) * n)
+            .sum();
+        super::jobs::release_reservation(&mut tx, &job).await?;
         let available = super::available(&mut tx, &job.org_id).await?;
         if available < required {
             transition(
