@@ -110,6 +110,12 @@ struct ServeArgs {
     /// Bytes a part of a multipart upload (at least 262144).
     #[arg(long, env = "PLANSIFT_MULTIPART_PART_SIZE", default_value_t = 64 << 20)]
     multipart_part_size: u64,
+    /// Requests a second each API key may make on average.
+    #[arg(long, env = "PLANSIFT_RATE_LIMIT", default_value_t = 50.0)]
+    rate_limit: f64,
+    /// Requests each API key may make at once.
+    #[arg(long, env = "PLANSIFT_RATE_BURST", default_value_t = 200.0)]
+    rate_burst: f64,
     /// Factor on the webhook retry schedule (5 s, 30 s, 2 min, … 12 h).
     #[arg(long, env = "PLANSIFT_WEBHOOK_RETRY_SCALE", default_value_t = 1.0)]
     webhook_retry_scale: f64,
@@ -243,6 +249,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             job_ttl_days: args.job_ttl_days.max(1),
             multipart_threshold: args.multipart_threshold,
             webhook_retry_scale: args.webhook_retry_scale,
+            rate_limit: args.rate_limit,
+            rate_burst: args.rate_burst,
             multipart_part_size: args
                 .multipart_part_size
                 .max(plansift_server::routes::signed_uploads::MIN_PART_SIZE),

@@ -94,6 +94,10 @@ impl App {
             meta: meta.clone(),
             blobs: blobs.clone(),
             config: Arc::new(server_config.clone()),
+            limiter: Arc::new(crate::rate_limit::RateLimiter::new(
+                server_config.rate_limit,
+                server_config.rate_burst,
+            )),
         };
         let (shutdown, rx) = watch::channel(false);
         let runner = config.workers.then(|| {

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod error;
 mod idempotency;
 pub mod pagination;
+mod rate_limit;
 mod request_id;
 pub mod routes;
 pub mod state;
@@ -115,7 +116,11 @@ pub fn router(state: AppState) -> Router {
             "/jobs/{job_id}/files",
             post(uploads::upload_files).layer(DefaultBodyLimit::disable()),
         )
-        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::middleware,
+        ));
     let keys = Router::new()
         .route("/keys", get(admin::list_keys).post(admin::create_key))
         .route("/keys/revoke-all", post(admin::revoke_all))

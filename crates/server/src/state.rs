@@ -19,6 +19,10 @@ pub struct ServerConfig {
     pub upload_ttl_hours: i64,
     /// Seconds an artifact download token stays valid.
     pub download_ttl_secs: i64,
+    /// Requests a second a key may make on average (`PLANSIFT_RATE_LIMIT`).
+    pub rate_limit: f64,
+    /// Requests a key may make at once (`PLANSIFT_RATE_BURST`).
+    pub rate_burst: f64,
     /// The admin token (API.md §10), from `PLANSIFT_ADMIN_TOKEN` or `<data-dir>/admin-token`.
     pub admin_token: Option<String>,
     /// Factor on the webhook retry schedule (`PLANSIFT_WEBHOOK_RETRY_SCALE`; tests use 0.001).
@@ -38,6 +42,8 @@ impl Default for ServerConfig {
             download_ttl_secs: 600,
             webhook_retry_scale: 1.0,
             admin_token: None,
+            rate_limit: 50.0,
+            rate_burst: 200.0,
         }
     }
 }
@@ -47,4 +53,5 @@ pub struct AppState {
     pub meta: Arc<dyn MetaStore>,
     pub blobs: Arc<dyn BlobStore>,
     pub config: Arc<ServerConfig>,
+    pub limiter: Arc<crate::rate_limit::RateLimiter>,
 }
