@@ -161,3 +161,192 @@ async fn sqlite_index_is_written_once_per_job_and_scoped_to_its_project() {
     assert_eq!(listed, ids);
     assert!(store.unindexed_jobs(Some(&a.id)).await.unwrap().is_empty());
 }
+
+/// The balance is the sum of the ledger and neither part is negative.
+async fn check(store: &dyn MetaStore, org: &str, seed: u64, step: &str) {
+    let ledger = store.ledger(org).await.unwrap();
+    let balance = store.balance(org).await.unwrap();
+    let available: i64 = ledger.iter().map(|e| e.available_delta).sum();
+    let reserved: i64 = ledger.iter().map(|e| e.reserved_delta).sum();
+    assert_eq!(
+        (balance.available, balance.reserved),
+        (available, reserved),
+        "seed {seed} {step}"
+    );
+    assert!(
+        available >= 0 && reserved >= 0,
+        "seed {seed} {step}: {available} {reserved}"
+    );
+}
+
+/// Random sequences of jobs whose pages succeed, fail or change class, cancels, grants and
+/// resumes: after every step the balance equals the sum of the ledger and nothing is negative;
+/// every job that ends holds nothing reserved.
+async fn ledger_always_balances(store: &dyn MetaStore, seed: u64) {
+    use plansift_types::api::{JobStatus, OpenApiProfile};
+    let mut rng = StdRng::seed_from_u64(seed);
+    let org = store.create_org(&format!("ledger {seed}")).await.unwrap();
+    let profile = OpenApiProfile::default_at(plansift_types::time::now());
+    let rates = plansift_store::meta::Rates::of(&profile);
+    let project = store.create_project(&org.id, "p", 0).await.unwrap();
+    store
+        .grant(&org.id, rng.gen_range(0..120), None)
+        .await
+        .unwrap();
+    for j in 0..rng.gen_range(1..6) {
+        let job = store
+            .create_job(NewJob {
+                org_id: org.id.clone(),
+                project_id: project.id.clone(),
+                external_id: None,
+                webhook_url: None,
+                webhook_secret: None,
+                ttl_days: 7,
+            })
+            .await
+            .unwrap();
+        let doc = new_id(IdKind::Document);
+        store
+            .add_documents(
+                &job.id,
+                vec![NewDocument {
+                    id: doc.clone(),
+                    file_name: "a.pdf".into(),
+                    content_type: "application/pdf".into(),
+                    classification: None,
+                    file_size: 1,
+                    sha256: format!("{seed:032x}{j:032x}"),
+                    blob_key: format!("documents/{doc}"),
+                    registration: None,
+                }],
+            )
+            .await
+            .unwrap();
+        store.complete_uploads(&job.id).await.unwrap();
+        let kinds: Vec<&'static str> = (0..rng.gen_range(1..8))
+            .map(|_| {
+                if rng.gen_bool(0.3) {
+                    "drawing"
+                } else {
+                    "document"
+                }
+            })
+            .collect();
+        let docs = || {
+            vec![PreflightDoc {
+                document_id: doc.clone(),
+                outcome: Ok(kinds.clone()),
+            }]
+        };
+        let mut outcome = store
+            .commit_preflight(&job.id, docs(), &profile, 4)
+            .await
+            .unwrap();
+        check(store, &org.id, seed, "preflight").await;
+        let mut page = 1;
+        while page <= kinds.len() as i64 {
+            match outcome {
+                PreflightOutcome::Blocked { .. } => {
+                    if rng.gen_bool(0.3) {
+                        store.cancel_job(&job.id).await.unwrap();
+                        check(store, &org.id, seed, "cancel while blocked").await;
+                        break;
+                    }
+                    store
+                        .grant(&org.id, rng.gen_range(1..60), None)
+                        .await
+                        .unwrap();
+                    store.resume_job(&job.id).await.unwrap();
+                    outcome = store
+                        .commit_preflight(&job.id, docs(), &profile, 4)
+                        .await
+                        .unwrap();
+                    check(store, &org.id, seed, "resume").await;
+                    continue;
+                }
+                PreflightOutcome::Failed { .. } => break,
+                PreflightOutcome::Processing { .. } => {}
+            }
+            if rng.gen_bool(0.05) {
+                store.cancel_job(&job.id).await.unwrap();
+                check(store, &org.id, seed, "cancel").await;
+                break;
+            }
+            let commit = if rng.gen_bool(0.15) {
+                store
+                    .fail_page(&job.id, &doc, page, "page_failed", "x")
+                    .await
+                    .unwrap()
+            } else {
+                // Some pages turn out drawings after preflight said document.
+                let kind = if rng.gen_bool(0.2) {
+                    "drawing"
+                } else {
+                    kinds[page as usize - 1]
+                };
+                store
+                    .commit_page(
+                        &job.id,
+                        PageDone {
+                            document_id: doc.clone(),
+                            page_number: page,
+                            final_kind: kind,
+                            analysis: "{}".into(),
+                            artifacts: None,
+                        },
+                        rates,
+                    )
+                    .await
+                    .unwrap()
+            };
+            check(store, &org.id, seed, "page").await;
+            match commit {
+                PageCommit::Blocked => {
+                    outcome = PreflightOutcome::Blocked {
+                        required: 0,
+                        available: 0,
+                    };
+                }
+                _ => page += 1,
+            }
+        }
+        let now = store.job(None, &job.id).await.unwrap().unwrap();
+        if now.status == JobStatus::Processing {
+            store
+                .finalize(
+                    &job.id,
+                    Finalization {
+                        status: JobStatus::Completed,
+                        result_key: None,
+                        error: None,
+                        documents: vec![],
+                        retention_days: 30,
+                        index: None,
+                    },
+                )
+                .await
+                .unwrap();
+            check(store, &org.id, seed, "finalize").await;
+        }
+        let ended = store.job(None, &job.id).await.unwrap().unwrap();
+        if ended.status.is_terminal() {
+            let held: i64 = store
+                .ledger(&org.id)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|e| e.job_id.as_deref() == Some(job.id.as_str()))
+                .map(|e| e.reserved_delta)
+                .sum();
+            assert_eq!(held, 0, "seed {seed}: job {} ended holding credits", job.id);
+        }
+    }
+}
+
+#[tokio::test]
+async fn sqlite_ledger_balances_under_random_jobs_cancels_and_grants() {
+    let (store, _dir) = sqlite().await;
+    for seed in 0..60 {
+        ledger_always_balances(&store, seed).await;
+    }
+}
