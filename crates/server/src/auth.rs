@@ -106,7 +106,14 @@ impl<S: ScopeMarker> FromRequestParts<AppState> for Auth<S> {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip().to_string());
-        if let Err(e) = state.meta.touch_key(&row.id, ip.as_deref()).await {
+        // `lastUsedAt` to the second is not worth a write per request: record a use when the last
+        // one is older than a few seconds or came from another address.
+        let recent = row
+            .last_used_at
+            .is_some_and(|t| now - t < chrono::Duration::seconds(5));
+        if (!recent || row.last_used_ip != ip)
+            && let Err(e) = state.meta.touch_key(&row.id, ip.as_deref()).await
+        {
             tracing::warn!(error = %e, "recording key use failed");
         }
         Ok(Auth(
