@@ -317,6 +317,37 @@ mod tests {
         }
     }
 
+    /// Every pair of statuses against the machine of API.md §3, written out edge by edge.
+    #[test]
+    fn exactly_the_edges_of_the_contract() {
+        let mut edges = vec![
+            (Provisioning, AwaitingUploads),
+            (AwaitingUploads, Uploading),
+            (Uploading, Preflighting),
+            (Preflighting, Processing),
+            (Preflighting, Failed),
+            (Preflighting, BlockedInsufficientCredits),
+            (Processing, Completed),
+            (Processing, CompletedWithErrors),
+            (Processing, Failed),
+            (Processing, BlockedInsufficientCredits),
+            (BlockedInsufficientCredits, Preflighting),
+        ];
+        for from in ALL.into_iter().filter(|s| !s.is_terminal()) {
+            edges.push((from, Cancelled));
+            edges.push((from, Expired));
+        }
+        for from in ALL {
+            for to in ALL {
+                assert_eq!(
+                    JobStatus::can_transition(from, to),
+                    edges.contains(&(from, to)),
+                    "{from:?} -> {to:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn status_strings_round_trip() {
         for s in ALL {

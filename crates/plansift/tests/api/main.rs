@@ -11,6 +11,7 @@ mod crash;
 mod flow;
 mod helpers;
 mod janitor;
+mod lifecycle;
 mod platform;
 mod project_reads;
 mod signed_uploads;
