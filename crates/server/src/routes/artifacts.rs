@@ -77,16 +77,26 @@ pub async fn project_artifact(
     Query(query): Query<ArtifactQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let project = load_project(state.meta.as_ref(), &who.org_id, &id).await?;
     let path = query
         .path
         .ok_or_else(|| ApiError::invalid("path", "path is required"))?;
-    let content_type = state
-        .meta
-        .project_artifact(&project.id, &path)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let content_type = project_content_type(&state, &who.org_id, &id, &path).await?;
     serve(&state, &path, content_type, &headers).await
+}
+
+/// The content type of `path` if the organization's project references it; `404` otherwise.
+pub async fn project_content_type(
+    state: &AppState,
+    org_id: &str,
+    project_id: &str,
+    path: &str,
+) -> ApiResult<String> {
+    let project = load_project(state.meta.as_ref(), org_id, project_id).await?;
+    state
+        .meta
+        .project_artifact(&project.id, path)
+        .await?
+        .ok_or_else(ApiError::not_found)
 }
 
 /// A single byte range of a `Range` header against a blob of `size` bytes: `Ok(None)` serves

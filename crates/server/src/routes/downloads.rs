@@ -3,9 +3,8 @@
 
 use crate::auth::{Artifacts, Auth};
 use crate::error::{ApiError, ApiResult, parse_json};
-use crate::routes::artifacts::{job_content_type, serve};
+use crate::routes::artifacts::{job_content_type, project_content_type, serve};
 use crate::state::AppState;
-use crate::views::load_project;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -42,12 +41,7 @@ pub async fn create(
     let content_type = match (&req.job_id, &req.project_id) {
         (Some(job), None) => job_content_type(&state, &who.org_id, job, &req.path).await?,
         (None, Some(project)) => {
-            let project = load_project(state.meta.as_ref(), &who.org_id, project).await?;
-            state
-                .meta
-                .project_artifact(&project.id, &req.path)
-                .await?
-                .ok_or_else(ApiError::not_found)?
+            project_content_type(&state, &who.org_id, project, &req.path).await?
         }
         _ => {
             return Err(ApiError::invalid(

@@ -289,24 +289,40 @@ async fn require(state: &AppState, project_id: &str, kind: EntityKind, id: &str)
         .ok_or_else(ApiError::not_found)
 }
 
+/// The entities of `listing` under one parent entity of `kind`, which must be in the project.
+async fn list_under(
+    state: &AppState,
+    org_id: &str,
+    project: &str,
+    (kind, parent): (EntityKind, &str),
+    listing: &Listing,
+    col: Col,
+    params: &Params,
+) -> ApiResult<Json<Value>> {
+    let project = load_project(state.meta.as_ref(), org_id, project).await?;
+    require(state, &project.id, kind, parent).await?;
+    Ok(Json(
+        list(state, &project.id, listing, Some((col, parent)), params).await?,
+    ))
+}
+
 pub async fn list_sheet_regions(
     State(state): State<AppState>,
     Auth(who, ..): Auth<Read>,
     Path((project, sheet)): Path<(String, String)>,
     Query(params): Query<Params>,
 ) -> ApiResult<Json<Value>> {
-    let project = load_project(state.meta.as_ref(), &who.org_id, &project).await?;
-    require(&state, &project.id, EntityKind::Sheet, &sheet).await?;
-    Ok(Json(
-        list(
-            &state,
-            &project.id,
-            &REGIONS,
-            Some((Col::SheetId, &sheet)),
-            &params,
-        )
-        .await?,
-    ))
+    let parent = (EntityKind::Sheet, sheet.as_str());
+    list_under(
+        &state,
+        &who.org_id,
+        &project,
+        parent,
+        &REGIONS,
+        Col::SheetId,
+        &params,
+    )
+    .await
 }
 
 pub async fn list_spec_sections(
@@ -315,18 +331,17 @@ pub async fn list_spec_sections(
     Path((project, spec)): Path<(String, String)>,
     Query(params): Query<Params>,
 ) -> ApiResult<Json<Value>> {
-    let project = load_project(state.meta.as_ref(), &who.org_id, &project).await?;
-    require(&state, &project.id, EntityKind::Spec, &spec).await?;
-    Ok(Json(
-        list(
-            &state,
-            &project.id,
-            &PARTS,
-            Some((Col::Parent, &spec)),
-            &params,
-        )
-        .await?,
-    ))
+    let parent = (EntityKind::Spec, spec.as_str());
+    list_under(
+        &state,
+        &who.org_id,
+        &project,
+        parent,
+        &PARTS,
+        Col::Parent,
+        &params,
+    )
+    .await
 }
 
 pub async fn get_spec_section(
