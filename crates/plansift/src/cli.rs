@@ -38,12 +38,55 @@ enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Submit PDFs to a server as one job, follow it, and write the result to a folder.
+    /// Exit code: 0 completed, 4 completed with errors, 3 failed, 2 bad input, 1 other errors.
+    Submit {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// Project to add the job to (created when missing).
+        #[arg(long, default_value = "plansift-submit")]
+        project: String,
+        /// Where to write `<job>/result.json`.
+        #[arg(long, default_value = "plansift-out")]
+        out: PathBuf,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Files larger than this many bytes are registered and sent in parts.
+        #[arg(long, default_value_t = crate::submit::FORM_LIMIT)]
+        form_limit: u64,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Jobs on a server.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
     /// Manage organizations.
     #[command(subcommand)]
     Orgs(OrgsCommand),
     /// Grant credits.
     #[command(subcommand)]
     Credits(CreditsCommand),
+}
+
+#[derive(Args)]
+struct ClientArgs {
+    /// Server base URL, e.g. http://127.0.0.1:8080
+    #[arg(long, env = "PLANSIFT_SERVER", default_value = "http://127.0.0.1:8080")]
+    server: String,
+    /// API key (pgk_live_…).
+    #[arg(long, env = "PLANSIFT_KEY", hide_env_values = true)]
+    key: String,
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// Follow a job until it ends; the exit code says how (as for submit).
+    Watch {
+        #[command(flatten)]
+        client: ClientArgs,
+        job: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -186,6 +229,25 @@ pub fn run() -> ExitCode {
         Command::Keys(KeysCommand::Revoke { data, key_id }) => {
             runtime(crate::admin_cli::revoke_key(data.data_dir, key_id))
         }
+        Command::Submit {
+            client,
+            project,
+            out,
+            json,
+            form_limit,
+            files,
+        } => runtime_code(crate::submit::submit(crate::submit::Submit {
+            form_limit,
+            server: client.server,
+            key: client.key,
+            project,
+            files,
+            out,
+            json,
+        })),
+        Command::Jobs(JobsCommand::Watch { client, job }) => {
+            runtime_code(crate::submit::watch(client.server, client.key, job))
+        }
         Command::Orgs(OrgsCommand::Create { data, name }) => {
             runtime(crate::admin_cli::create_org(data.data_dir, name))
         }
@@ -210,6 +272,11 @@ fn init_tracing() {
 }
 
 fn runtime(fut: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
+    runtime_code(async { fut.await.map(|()| ExitCode::SUCCESS) })
+}
+
+/// Runs a command that chooses its own exit code; an error is exit code 1.
+fn runtime_code(fut: impl std::future::Future<Output = anyhow::Result<ExitCode>>) -> ExitCode {
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -221,7 +288,7 @@ fn runtime(fut: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCo
         }
     };
     match rt.block_on(fut) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE

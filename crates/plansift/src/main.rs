@@ -2,6 +2,7 @@
 
 mod admin_cli;
 mod cli;
+mod submit;
 
 fn main() -> std::process::ExitCode {
     limit_malloc_arenas();

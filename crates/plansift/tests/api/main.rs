@@ -15,4 +15,5 @@ mod lifecycle;
 mod platform;
 mod project_reads;
 mod signed_uploads;
+mod submit;
 mod webhooks;
