@@ -111,13 +111,7 @@ async fn submit_a_job_flow_gives_every_page_and_a_sheet_per_drawing() {
     );
 
     // The status history, in order.
-    let (_, events) = app.get(&format!("/jobs/{job}/events")).await;
-    let statuses: Vec<&str> = events["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["status"].as_str().unwrap())
-        .collect();
+    let statuses = app.event_statuses(&job).await;
     assert_eq!(
         statuses,
         [

@@ -277,6 +277,17 @@ impl TestApp {
         (job, done, result)
     }
 
+    /// The statuses of a job's event history, in order.
+    pub async fn event_statuses(&self, job: &str) -> Vec<String> {
+        let (_, events) = self.get(&format!("/jobs/{job}/events")).await;
+        events["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["status"].as_str().unwrap().to_string())
+            .collect()
+    }
+
     /// The server's origin (scheme, host and port).
     pub fn origin(&self) -> String {
         self.base.trim_end_matches("/api/open/v1").to_string()

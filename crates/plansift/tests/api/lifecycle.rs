@@ -116,13 +116,7 @@ async fn cancel_works_from_every_non_terminal_status() {
     );
 
     // The history, in order.
-    let (_, events) = app.get(&format!("/jobs/{busy}/events")).await;
-    let statuses: Vec<&str> = events["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["status"].as_str().unwrap())
-        .collect();
+    let statuses = app.event_statuses(&busy).await;
     assert_eq!(
         statuses,
         [
