@@ -173,3 +173,45 @@ async fn a_410_stops_the_jobs_deliveries() {
     // Only the first event was ever sent.
     assert_eq!(received.0.lock().unwrap().len(), 1);
 }
+
+/// Events not yet delivered when the server stops are delivered after it starts again.
+#[tokio::test]
+async fn deliveries_survive_a_restart() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static UP: AtomicBool = AtomicBool::new(false);
+    let mut app = webhook_app().await;
+    let (url, received) = receiver(|_| if UP.load(Ordering::SeqCst) { 200 } else { 503 }).await;
+    let (job, _) = job_with_webhook(&app, &url).await;
+    // While the receiver is down, nothing is delivered.
+    let (_, body) = app.get(&format!("/jobs/{job}/webhook-deliveries")).await;
+    assert!(
+        body["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["status"] == "pending")
+    );
+    app.app.take().unwrap().stop().await.unwrap();
+
+    UP.store(true, Ordering::SeqCst);
+    let mut config = app_config(app.data.path(), true);
+    config.server.webhook_allow_http = true;
+    config.server.webhook_allow_private = true;
+    config.server.webhook_retry_scale = 0.001;
+    let restarted = plansift_server::App::start(config).await.unwrap();
+    app.base = format!("http://{}/api/open/v1", restarted.addr);
+    let deliveries = settled(&app, &job).await;
+    assert!(
+        deliveries.iter().all(|d| d["status"] == "delivered"),
+        "{deliveries:?}"
+    );
+    let accepted = received
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.2 == 200)
+        .count();
+    assert_eq!(accepted, deliveries.len());
+    restarted.stop().await.unwrap();
+}
