@@ -14,6 +14,7 @@
 
 pub mod artifacts;
 pub mod janitor;
+pub mod metrics;
 pub mod process;
 pub mod project_index;
 pub mod result;

@@ -687,6 +687,7 @@ fn page_work(
     };
     let mut crops: Option<Result<CropSource, String>> = None;
     for n in pending {
+        let started = std::time::Instant::now();
         let mut outcome = None;
         engine.run(&doc, n as usize..=n as usize, stop, |r| outcome = Some(r));
         let Some(outcome) = outcome else { return };
@@ -718,6 +719,7 @@ fn page_work(
                 }
             }
         }
+        crate::metrics::record_page(outcome.is_ok(), started.elapsed());
         if !send(PageWork {
             number: n,
             outcome,

@@ -8,6 +8,7 @@ pub mod app;
 pub mod auth;
 pub mod error;
 mod idempotency;
+pub mod metrics;
 pub mod pagination;
 mod rate_limit;
 mod request_id;
@@ -144,9 +145,11 @@ pub fn router(state: AppState) -> Router {
             orgs.layer(DefaultBodyLimit::max(JSON_BODY_LIMIT)),
         )
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::metrics))
         .nest("/api/open/v1", api)
         .fallback(request_id::not_found)
         .method_not_allowed_fallback(request_id::method_not_allowed)
         .layer(axum::middleware::from_fn(request_id::middleware))
+        .route_layer(axum::middleware::from_fn(metrics::count))
         .with_state(state)
 }

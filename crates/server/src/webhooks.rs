@@ -71,6 +71,14 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
             let state = state.clone();
             async move {
                 let outcome = attempt(&state, &row).await;
+                use crate::metrics::*;
+                let counter = match &outcome {
+                    WebhookAttempt::Delivered { .. } => &WEBHOOK_DELIVERED,
+                    WebhookAttempt::Retry { next: Some(_), .. } => &WEBHOOK_RETRIED,
+                    WebhookAttempt::Retry { next: None, .. } => &WEBHOOK_FAILED,
+                    WebhookAttempt::Gone => &WEBHOOK_GONE,
+                };
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 if let Err(e) = state.meta.webhook_attempted(&row.event_id, &outcome).await {
                     tracing::error!(error = %e, event = %row.event_id, "recording a webhook attempt failed");
                 }

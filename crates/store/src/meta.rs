@@ -55,6 +55,8 @@ impl Rates {
 pub trait MetaStore: Send + Sync + 'static {
     /// The store answers and its migrations are applied.
     async fn ping(&self) -> Result<(), StoreError>;
+    /// Jobs not purged, by status.
+    async fn job_status_counts(&self) -> Result<Vec<(String, i64)>, StoreError>;
 
     // Organizations, keys, credits.
     /// Creates the organization with a default profile and an opening grant unless it exists.

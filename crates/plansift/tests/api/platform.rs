@@ -299,3 +299,49 @@ async fn the_remaining_error_codes() {
         "unavailable"
     );
 }
+
+#[tokio::test]
+async fn metrics_count_requests_jobs_pages_and_webhooks() {
+    let app = spawn_app().await;
+    let (job, done, _) = app
+        .run_job(
+            "Metrics",
+            vec![Upload::file("file0", &corpus(SHEET), "plans")],
+        )
+        .await;
+    assert_eq!(done["status"], "completed");
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.origin()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |line_start: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(line_start))
+            .unwrap_or_else(|| panic!("no {line_start} in\n{text}"))
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    // Route templates, never raw ids.
+    assert!(
+        value(
+            r#"plansift_http_requests_total{route="/api/open/v1/jobs/{job_id}",method="GET",status="200"}"#
+        ) >= 1.0
+    );
+    assert!(!text.contains(&job), "metrics carry no ids");
+    assert!(value(r#"plansift_jobs{status="completed"}"#) >= 1.0);
+    // Counters are per process; other tests in this binary add to them, so they are at least ours.
+    assert!(value(r#"plansift_pages_processed_total{outcome="ok"}"#) >= 1.0);
+    assert!(value(r#"plansift_page_seconds_bucket{le="+Inf"}"#) >= 1.0);
+    assert!(
+        value("plansift_page_seconds_count") >= value(r#"plansift_page_seconds_bucket{le="10"}"#)
+    );
+    assert!(text.contains(r#"plansift_webhook_attempts_total{outcome="delivered"}"#));
+}

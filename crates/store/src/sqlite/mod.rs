@@ -337,6 +337,13 @@ impl MetaStore for SqliteStore {
         .rows_affected();
         Ok(changed == 1)
     }
+    async fn job_status_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT status, COUNT(*) FROM jobs WHERE purged_at IS NULL GROUP BY status ORDER BY status",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
     async fn keys(&self, org_id: &str) -> Result<Vec<KeyRow>, StoreError> {
         self.keys_impl(org_id).await
     }
