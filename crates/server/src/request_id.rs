@@ -52,7 +52,7 @@ pub async fn middleware(request: Request, next: Next) -> Response {
 }
 
 pub async fn not_found() -> ApiError {
-    ApiError::not_found()
+    ApiError::new(ErrorCode::NotFound, "no such route")
 }
 
 pub async fn method_not_allowed() -> ApiError {

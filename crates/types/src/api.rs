@@ -4,7 +4,7 @@ use crate::time::{Timestamp, serde_ms};
 use serde::{Deserialize, Serialize};
 
 /// The job status of API.md §3. One [`JobStatus::can_transition`] owns every allowed edge.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
     Provisioning,
@@ -99,7 +99,7 @@ impl JobStatus {
 }
 
 /// API key scopes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum Scope {
     #[serde(rename = "jobs:read")]
     JobsRead,
@@ -158,7 +158,7 @@ pub fn is_classification(s: &str) -> bool {
 }
 
 /// The org profile of API.md §5.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OpenApiProfile {
     pub drawing_credits_per_page: i64,
@@ -168,6 +168,7 @@ pub struct OpenApiProfile {
     pub retention_days: i64,
     pub enabled: bool,
     #[serde(with = "serde_ms")]
+    #[schemars(with = "String")]
     pub updated_at: Timestamp,
 }
 
@@ -185,14 +186,14 @@ impl OpenApiProfile {
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProjectRuntime {
     pub status: String,
     pub upgrade_status: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProjectView {
     pub id: String,
@@ -201,33 +202,35 @@ pub struct ProjectView {
     pub status: String,
     pub runtime: ProjectRuntime,
     #[serde(with = "serde_ms")]
+    #[schemars(with = "String")]
     pub created_at: Timestamp,
     #[serde(with = "serde_ms")]
+    #[schemars(with = "String")]
     pub updated_at: Timestamp,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JobLimits {
     pub max_declared_bytes: i64,
     pub max_files: i64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JobProgress {
     pub pages_done: i64,
     pub pages_total: i64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JobBilling {
     pub credits_reserved: i64,
     pub credits_debited: i64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JobFileView {
     pub id: String,
@@ -235,13 +238,13 @@ pub struct JobFileView {
     pub status: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ErrorView {
     pub code: String,
     pub message: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JobView {
     pub id: String,
@@ -258,12 +261,16 @@ pub struct JobView {
     pub result_url: Option<String>,
     pub error: Option<ErrorView>,
     #[serde(with = "serde_ms")]
+    #[schemars(with = "String")]
     pub created_at: Timestamp,
     #[serde(with = "serde_ms")]
+    #[schemars(with = "String")]
     pub updated_at: Timestamp,
     #[serde(with = "serde_ms::option")]
+    #[schemars(with = "Option<String>")]
     pub completed_at: Option<Timestamp>,
     #[serde(with = "serde_ms::option")]
+    #[schemars(with = "Option<String>")]
     pub expires_at: Option<Timestamp>,
 }
 

@@ -6,7 +6,7 @@ use crate::api::ErrorView;
 use serde::{Deserialize, Serialize};
 
 /// A box normalized to the displayed page, origin top-left, each side in [0, 1].
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Box01 {
     pub left: f64,
     pub top: f64,
@@ -14,7 +14,7 @@ pub struct Box01 {
     pub bottom: f64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResultV1 {
     pub schema_version: String,
@@ -27,7 +27,7 @@ pub struct ResultV1 {
     pub generated_at: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResultJob {
     pub id: String,
@@ -40,7 +40,7 @@ pub struct ResultJob {
     pub error: Option<ErrorView>,
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResultUsage {
     pub page_count: i64,
@@ -55,7 +55,7 @@ pub struct ResultUsage {
     pub credits_debited: i64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResultIssue {
     pub code: String,
@@ -66,7 +66,7 @@ pub struct ResultIssue {
     pub page_number: Option<i64>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResultArtifact {
     #[serde(rename = "type")]
@@ -80,7 +80,7 @@ pub struct ResultArtifact {
     pub height: Option<u32>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResultDocument {
     pub document_id: String,
@@ -102,7 +102,7 @@ pub struct ResultDocument {
     pub docs: Option<Vec<ResultDocSection>>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResultPage {
     pub page_number: i64,
@@ -113,27 +113,27 @@ pub struct ResultPage {
     pub text_source: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BoxRef {
     #[serde(rename = "box")]
     pub bbox: Option<Box01>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FieldRef {
     #[serde(rename = "box")]
     pub bbox: Option<Box01>,
     pub confidence: f64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SheetFields {
     pub sheet_number: FieldRef,
     pub sheet_name: FieldRef,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResultSheet {
     pub sheet_id: String,
@@ -150,7 +150,7 @@ pub struct ResultSheet {
     pub artifacts: Vec<ResultArtifact>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResultSpecPart {
     pub label: String,
@@ -159,7 +159,7 @@ pub struct ResultSpecPart {
     pub page_end: i64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResultSpecArticle {
     pub number: String,
@@ -167,7 +167,7 @@ pub struct ResultSpecArticle {
     pub page_number: i64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResultSpecSection {
     pub specification_id: String,
@@ -184,7 +184,7 @@ pub struct ResultSpecSection {
     pub confidence: f64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResultDocItem {
     pub label: String,
@@ -195,7 +195,7 @@ pub struct ResultDocItem {
     pub bbox: Option<Box01>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResultDocSection {
     pub doc_section_id: String,
@@ -206,7 +206,7 @@ pub struct ResultDocSection {
     pub items: Vec<ResultDocItem>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResultEvidence {
     pub id: String,

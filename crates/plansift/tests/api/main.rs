@@ -12,6 +12,7 @@ mod flow;
 mod helpers;
 mod janitor;
 mod lifecycle;
+mod openapi;
 mod platform;
 mod project_reads;
 mod signed_uploads;
