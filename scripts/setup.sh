@@ -7,6 +7,7 @@ command -v cc >/dev/null || need+=(build-essential)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v curl >/dev/null || need+=(curl)
 command -v python3 >/dev/null || need+=(python3)
+python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
 command -v tesseract >/dev/null || need+=(tesseract-ocr tesseract-ocr-eng)
 # pdftotext and pdftoppm: the independent reference of the tests and the peers of the benchmark.
 command -v pdftotext >/dev/null || need+=(poppler-utils)
