@@ -2,7 +2,7 @@
 # The whole test suite: formatting, lints, the engine's dependency boundary, and every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --test
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/plansift-target}
 export CARGO_TERM_COLOR=never
 

@@ -61,7 +61,7 @@ pub fn build(corpus: &Path, dir: &Path, min_pages: usize) -> anyhow::Result<Work
         .arg(&path)
         .stderr(std::process::Stdio::null())
         .status()
-        .context("pdfunite (poppler-utils) is installed by scripts/setup.sh")?;
+        .context("pdfunite (poppler-utils) is installed by scripts/setup.sh --test")?;
     if !status.success() {
         bail!("pdfunite failed: {status}");
     }

@@ -1,5 +1,5 @@
 //! The OpenAPI document (API.md §11): valid OpenAPI 3.1 by an independent validator
-//! (openapi-spec-validator, installed by scripts/setup.sh), and every operation it lists is
+//! (openapi-spec-validator, installed by scripts/setup.sh --test), and every operation it lists is
 //! served by the router, with the method it names.
 
 use crate::helpers::*;
@@ -31,7 +31,7 @@ async fn the_document_validates_and_matches_the_router() {
         .unwrap();
     assert!(
         out.status.success(),
-        "the document is not valid OpenAPI 3.1 (is scripts/setup.sh run?): {}",
+        "the document is not valid OpenAPI 3.1 (is scripts/setup.sh --test run?): {}",
         String::from_utf8_lossy(&out.stderr)
     );
     let operations: usize = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();

@@ -43,7 +43,7 @@ fn poppler_words(pdf: &Path, page: i64) -> Vec<(String, [f64; 4])> {
         .arg(pdf)
         .arg("-")
         .output()
-        .expect("pdftotext (poppler-utils) is installed by scripts/setup.sh");
+        .expect("pdftotext (poppler-utils) is installed by scripts/setup.sh --test");
     let html = String::from_utf8_lossy(&out.stdout);
     let attr = |s: &str, name: &str| -> f64 {
         let at = s.find(&format!("{name}=\"")).unwrap() + name.len() + 2;

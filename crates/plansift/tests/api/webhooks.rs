@@ -1,6 +1,6 @@
 //! Webhooks (API.md §7) to a receiver on loopback: every event delivered in sequence order,
 //! exactly once answered 2xx per event id, through failures, and every signature verified by
-//! the Standard Webhooks reference library (Python, installed by scripts/setup.sh).
+//! the Standard Webhooks reference library (Python, installed by scripts/setup.sh --test).
 
 use crate::helpers::*;
 use axum::http::{HeaderMap, StatusCode};
@@ -150,7 +150,7 @@ async fn every_event_arrives_once_in_order_signed_through_failures() {
         .unwrap();
     assert!(
         out.status.success(),
-        "standardwebhooks refused a delivery (is scripts/setup.sh run?): {}",
+        "standardwebhooks refused a delivery (is scripts/setup.sh --test run?): {}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(
