@@ -55,6 +55,9 @@ enum Command {
         /// Files larger than this many bytes are registered and sent in parts.
         #[arg(long, default_value_t = crate::submit::FORM_LIMIT)]
         form_limit: u64,
+        /// Also download every artifact (originals, thumbnails, crops) next to the result.
+        #[arg(long)]
+        artifacts: bool,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -235,9 +238,11 @@ pub fn run() -> ExitCode {
             out,
             json,
             form_limit,
+            artifacts,
             files,
         } => runtime_code(crate::submit::submit(crate::submit::Submit {
             form_limit,
+            artifacts,
             server: client.server,
             key: client.key,
             project,

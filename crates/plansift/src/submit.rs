@@ -26,6 +26,8 @@ pub struct Submit {
     pub json: bool,
     /// Files larger than this many bytes are registered and uploaded in parts.
     pub form_limit: u64,
+    /// Also download every artifact the result references.
+    pub artifacts: bool,
 }
 
 struct Api {
@@ -291,6 +293,10 @@ pub async fn submit(args: Submit) -> anyhow::Result<ExitCode> {
             })
             .collect();
         summary["documents"] = json!(docs);
+        if args.artifacts {
+            summary["artifacts"] =
+                json!(download_artifacts(&api, &job, &result, &dir.join("artifacts")).await?);
+        }
         summary["result"] = json!(path.display().to_string());
     }
     if args.json {
@@ -331,6 +337,63 @@ pub async fn submit(args: Submit) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(exit_for(&status))
+}
+
+/// Every artifact path of the result (documents' and sheets'), saved under `dir`; how many.
+async fn download_artifacts(
+    api: &Api,
+    job: &str,
+    result: &Value,
+    dir: &Path,
+) -> anyhow::Result<usize> {
+    std::fs::create_dir_all(dir)?;
+    let mut paths: Vec<&str> = Vec::new();
+    for d in result["documents"].as_array().into_iter().flatten() {
+        let lists = std::iter::once(&d["artifacts"]).chain(
+            d["sheets"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|s| &s["artifacts"]),
+        );
+        for list in lists {
+            paths.extend(
+                list.as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|a| a["path"].as_str()),
+            );
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    for (i, path) in paths.iter().enumerate() {
+        progress(&format!("artifacts: {}/{}", i + 1, paths.len()));
+        let r = api
+            .client
+            .get(format!("{}/jobs/{job}/artifact", api.base))
+            .query(&[("path", path)])
+            .bearer_auth(&api.key)
+            .send()
+            .await?;
+        if !r.status().is_success() {
+            bail!("artifact {path}: {}", r.status());
+        }
+        // Paths are server-made (`doc_…/page-1.png`): flattened, they are safe file names.
+        let name: String = path
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        std::fs::write(dir.join(name), r.bytes().await?)?;
+    }
+    progress(&format!("artifacts: {} saved\n", paths.len()));
+    Ok(paths.len())
 }
 
 pub async fn watch(server: String, key: String, job: String) -> anyhow::Result<ExitCode> {

@@ -86,7 +86,7 @@ async fn submit_runs_the_whole_flow_and_prints_a_summary() {
 
     // Again, every file through a signed registration, with a JSON summary; the project is reused.
     let (code, stdout, stderr) = tokio::task::spawn_blocking({
-        let a = args(&["--json", "--form-limit", "0"]);
+        let a = args(&["--json", "--form-limit", "0", "--artifacts"]);
         move || run(a)
     })
     .await
@@ -96,6 +96,20 @@ async fn submit_runs_the_whole_flow_and_prints_a_summary() {
     assert_eq!(summary["status"], "completed");
     assert_eq!(summary["documents"][0]["sheets"], 4);
     assert_eq!(summary["documents"][1]["sections"], 1);
+    // Originals, thumbnails, crops and extracted JSON, each saved.
+    let saved = summary["artifacts"].as_u64().unwrap();
+    let dir = out
+        .path()
+        .join(summary["jobId"].as_str().unwrap())
+        .join("artifacts");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count() as u64, saved);
+    assert!(saved >= 2 + 2 + 4 + 4, "{saved}");
+    let original = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().ends_with("original.pdf"))
+        .unwrap();
+    assert!(std::fs::read(original.path()).unwrap().starts_with(b"%PDF"));
     let (_, projects) = app.get("/projects").await;
     assert_eq!(projects["projects"].as_array().unwrap().len(), 1);
 
