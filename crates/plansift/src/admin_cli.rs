@@ -71,12 +71,12 @@ pub async fn list_keys(data_dir: PathBuf, org: String) -> anyhow::Result<()> {
 /// `plansift keys revoke KEY_ID`.
 pub async fn revoke_key(data_dir: PathBuf, key_id: String) -> anyhow::Result<()> {
     let (meta, _) = plansift_server::bootstrap(&data_dir, None).await?;
-    for org in meta.orgs().await? {
-        if meta.keys(&org.id).await?.iter().any(|k| k.id == key_id) {
-            meta.revoke_keys(&org.id, Some(&key_id)).await?;
+    match meta.revoke_key(&key_id).await {
+        Ok(_) => {
             println!("revoked {key_id}");
-            return Ok(());
+            Ok(())
         }
+        Err(plansift_store::StoreError::NotFound) => anyhow::bail!("no key {key_id:?}"),
+        Err(e) => Err(e.into()),
     }
-    anyhow::bail!("no key {key_id:?}")
 }

@@ -74,12 +74,10 @@ pub trait MetaStore: Send + Sync + 'static {
     async fn touch_key(&self, id: &str, ip: Option<&str>) -> Result<(), StoreError>;
     async fn balance(&self, org_id: &str) -> Result<Balance, StoreError>;
     async fn keys(&self, org_id: &str) -> Result<Vec<KeyRow>, StoreError>;
-    /// Revokes one key of the organization, or all of them with `None`; the keys after.
-    async fn revoke_keys(
-        &self,
-        org_id: &str,
-        key_id: Option<&str>,
-    ) -> Result<Vec<KeyRow>, StoreError>;
+    /// Revokes a key by its id, in whatever organization it is (`NotFound` if none).
+    async fn revoke_key(&self, key_id: &str) -> Result<KeyRow, StoreError>;
+    /// Revokes every key of the organization; its keys after.
+    async fn revoke_all_keys(&self, org_id: &str) -> Result<Vec<KeyRow>, StoreError>;
     /// A new organization with the default profile and no credits (`NameTaken` if it exists).
     async fn create_org(&self, name: &str) -> Result<OrgRow, StoreError>;
     /// Appends a grant (negative to take back) to the ledger.

@@ -162,19 +162,8 @@ pub async fn revoke_key(
     _: Admin,
     Path(key_id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    for org in state.meta.orgs().await? {
-        if state
-            .meta
-            .keys(&org.id)
-            .await?
-            .iter()
-            .any(|k| k.id == key_id)
-        {
-            let keys = state.meta.revoke_keys(&org.id, Some(&key_id)).await?;
-            return Ok(Json(json!({ "key": keys.first().map(key_view) })));
-        }
-    }
-    Err(ApiError::not_found())
+    let key = state.meta.revoke_key(&key_id).await?;
+    Ok(Json(json!({ "key": key_view(&key) })))
 }
 
 #[derive(Deserialize, Default)]
@@ -196,7 +185,7 @@ pub async fn revoke_all(
     let org = org_of(&state, req.org_id.as_deref()).await?;
     let keys: Vec<Value> = state
         .meta
-        .revoke_keys(&org.id, None)
+        .revoke_all_keys(&org.id)
         .await?
         .iter()
         .map(key_view)

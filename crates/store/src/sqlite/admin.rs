@@ -57,6 +57,18 @@ impl SqliteStore {
         Ok(out)
     }
 
+    pub(crate) async fn revoke_key_impl(&self, key_id: &str) -> Result<KeyRow, StoreError> {
+        let org_id: String = sqlx::query_scalar("SELECT org_id FROM api_keys WHERE id = ?")
+            .bind(key_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        self.revoke_keys_impl(&org_id, Some(key_id))
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)
+    }
+
     pub(crate) async fn create_org_impl(&self, name: &str) -> Result<OrgRow, StoreError> {
         let mut tx = self.write().await?;
         let taken: Option<String> = sqlx::query_scalar("SELECT id FROM orgs WHERE name = ?")

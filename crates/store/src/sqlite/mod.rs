@@ -347,12 +347,11 @@ impl MetaStore for SqliteStore {
     async fn keys(&self, org_id: &str) -> Result<Vec<KeyRow>, StoreError> {
         self.keys_impl(org_id).await
     }
-    async fn revoke_keys(
-        &self,
-        org_id: &str,
-        key_id: Option<&str>,
-    ) -> Result<Vec<KeyRow>, StoreError> {
-        self.revoke_keys_impl(org_id, key_id).await
+    async fn revoke_key(&self, key_id: &str) -> Result<KeyRow, StoreError> {
+        self.revoke_key_impl(key_id).await
+    }
+    async fn revoke_all_keys(&self, org_id: &str) -> Result<Vec<KeyRow>, StoreError> {
+        self.revoke_keys_impl(org_id, None).await
     }
     async fn create_org(&self, name: &str) -> Result<OrgRow, StoreError> {
         self.create_org_impl(name).await
