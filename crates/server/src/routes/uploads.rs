@@ -10,7 +10,9 @@ use axum::body::Bytes;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use plansift_store::{Added, BlobStore, JobRow, NewDocument, ProjectStatus, StagedBlob};
+use plansift_store::{
+    Added, BlobStore, DocumentRow, JobRow, NewDocument, ProjectStatus, StagedBlob,
+};
 use plansift_types::ErrorCode;
 use plansift_types::api::{JobStatus, MAX_BYTES_PER_JOB, MAX_FILES_PER_JOB, is_classification};
 use plansift_types::ids::{IdKind, new_id};
@@ -329,26 +331,20 @@ struct PartRef {
     etag: String,
 }
 
-/// Checks a token names the document it is listed with, in this job.
+/// The document a token grants, when it is the one it is listed with, in this job.
 async fn token_for(
     state: &AppState,
     job: &JobRow,
     document_id: &str,
     token: &str,
-) -> ApiResult<()> {
+) -> ApiResult<DocumentRow> {
     let granted = crate::upload_token::verify(state, token).await?;
-    let same_job = state
+    state
         .meta
         .document(&granted)
         .await?
-        .is_some_and(|d| d.job_id == job.id);
-    if granted != document_id || !same_job {
-        return Err(ApiError::invalid(
-            "uploadToken",
-            "the upload token is not this document's",
-        ));
-    }
-    Ok(())
+        .filter(|d| d.id == document_id && d.job_id == job.id)
+        .ok_or_else(|| ApiError::invalid("uploadToken", "the upload token is not this document's"))
 }
 
 /// Assembles multipart documents and checks that every document the body lists is fully
@@ -362,12 +358,7 @@ async fn gather(state: &AppState, job: &JobRow, req: &CompleteBody) -> ApiResult
         listed.push(d.document_id.clone());
     }
     for m in req.multipart_uploads.iter().flatten() {
-        token_for(state, job, &m.document_id, &m.upload_token).await?;
-        let doc = state
-            .meta
-            .document(&m.document_id)
-            .await?
-            .ok_or_else(ApiError::not_found)?;
+        let doc = token_for(state, job, &m.document_id, &m.upload_token).await?;
         if doc.status == "registered" {
             let parts: Vec<(i64, String)> = m
                 .parts
