@@ -64,6 +64,20 @@ pub async fn job_content_type(
         .as_deref()
         .filter(|_| job.status.has_result())
         .ok_or_else(ApiError::not_found)?;
+    // The project index lists every path a finished job's result references (written with the
+    // job's end): answer from it when the path's document is this job's, without reading and
+    // parsing the whole result for each thumbnail a client shows.
+    if let Some(content_type) = state.meta.project_artifact(&job.project_id, path).await?
+        && let Some((doc, _)) = path.split_once('/')
+        && state
+            .meta
+            .documents(&job.id)
+            .await?
+            .iter()
+            .any(|d| d.id == doc)
+    {
+        return Ok(content_type);
+    }
     let result: Value =
         serde_json::from_slice(&state.blobs.get(result_key).await?).map_err(ApiError::internal)?;
     referenced(&result, path).ok_or_else(ApiError::not_found)
