@@ -21,6 +21,11 @@ const RETRY_SECONDS: [f64; 9] = [
     5.0, 30.0, 120.0, 600.0, 1800.0, 3600.0, 10800.0, 21600.0, 43200.0,
 ];
 
+/// `https`, or `http` when the configuration allows it.
+pub fn allowed_scheme(state: &AppState, scheme: &str) -> bool {
+    scheme == "https" || (scheme == "http" && state.config.webhook_allow_http)
+}
+
 /// An address a webhook may not reach unless private targets are allowed.
 pub fn forbidden_ip(ip: IpAddr) -> bool {
     match ip {
@@ -171,10 +176,8 @@ async fn attempt(state: &AppState, row: &OutboxRow) -> WebhookAttempt {
 /// A client that reaches only the address checked here (no second DNS answer, no redirects).
 async fn checked_client(state: &AppState, raw: &str) -> Result<reqwest::Client, String> {
     let url = url::Url::parse(raw).map_err(|e| e.to_string())?;
-    match url.scheme() {
-        "https" => {}
-        "http" if state.config.webhook_allow_http => {}
-        other => return Err(format!("scheme {other} is not allowed")),
+    if !allowed_scheme(state, url.scheme()) {
+        return Err(format!("scheme {} is not allowed", url.scheme()));
     }
     let host = url.host_str().ok_or("no host")?.to_string();
     let port = url.port_or_known_default().ok_or("no port")?;

@@ -40,10 +40,8 @@ fn check_webhook_url(state: &AppState, raw: &str) -> ApiResult<String> {
             .with_details(json!({ "field": "webhookUrl" }))
     };
     let url = url::Url::parse(raw).map_err(|_| bad("webhookUrl is not a URL"))?;
-    match url.scheme() {
-        "https" => {}
-        "http" if state.config.webhook_allow_http => {}
-        _ => return Err(bad("webhookUrl must use https")),
+    if !crate::webhooks::allowed_scheme(state, url.scheme()) {
+        return Err(bad("webhookUrl must use https"));
     }
     let host = url.host().ok_or_else(|| bad("webhookUrl has no host"))?;
     if !state.config.webhook_allow_private {
