@@ -98,6 +98,7 @@ impl App {
                 server_config.rate_limit,
                 server_config.rate_burst,
             )),
+            upload_secret: Default::default(),
         };
         let (shutdown, rx) = watch::channel(false);
         let runner = config.workers.then(|| {

@@ -54,4 +54,6 @@ pub struct AppState {
     pub blobs: Arc<dyn BlobStore>,
     pub config: Arc<ServerConfig>,
     pub limiter: Arc<crate::rate_limit::RateLimiter>,
+    /// The key that signs upload tokens, loaded from the store on first use.
+    pub upload_secret: Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }

@@ -13,11 +13,18 @@ use sha2::Sha256;
 
 const SECRET_NAME: &str = "upload_tokens";
 
-async fn secret(state: &AppState) -> ApiResult<Vec<u8>> {
-    let mut fresh = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut fresh);
-    let hex_secret = state.meta.secret(SECRET_NAME, &hex::encode(fresh)).await?;
-    hex::decode(hex_secret).map_err(ApiError::internal)
+/// The signing key: read (or made) once per process, then kept.
+async fn secret(state: &AppState) -> ApiResult<&[u8]> {
+    let key = state
+        .upload_secret
+        .get_or_try_init(|| async {
+            let mut fresh = [0u8; 32];
+            rand::thread_rng().fill_bytes(&mut fresh);
+            let hex_secret = state.meta.secret(SECRET_NAME, &hex::encode(fresh)).await?;
+            hex::decode(hex_secret).map_err(ApiError::internal)
+        })
+        .await?;
+    Ok(key)
 }
 
 fn mac(secret: &[u8], payload: &str) -> Hmac<Sha256> {
@@ -29,7 +36,7 @@ fn mac(secret: &[u8], payload: &str) -> Hmac<Sha256> {
 /// A token for `document_id` valid until `expires` (Unix seconds).
 pub async fn sign(state: &AppState, document_id: &str, expires: i64) -> ApiResult<String> {
     let payload = format!("{document_id}.{expires}");
-    let tag = mac(&secret(state).await?, &payload).finalize().into_bytes();
+    let tag = mac(secret(state).await?, &payload).finalize().into_bytes();
     Ok(format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(&payload),
@@ -46,7 +53,7 @@ pub async fn verify(state: &AppState, token: &str) -> ApiResult<String> {
         .map_err(|_| bad())?;
     let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| bad())?;
     // Constant-time comparison.
-    mac(&secret(state).await?, &payload)
+    mac(secret(state).await?, &payload)
         .verify_slice(&tag)
         .map_err(|_| bad())?;
     let (document_id, expires) = payload.rsplit_once('.').ok_or_else(bad)?;

@@ -135,14 +135,14 @@ pub async fn register(
     let added = state.meta.add_documents(&job.id, docs.clone()).await?;
     let mut uploads = Vec::new();
     for (doc, outcome) in docs.iter().zip(added) {
-        let Added::Uploaded(document_id) = outcome else {
-            let Added::Skipped(existing) = outcome else {
-                unreachable!()
-            };
-            uploads.push(
-                json!({ "documentId": existing, "fileName": doc.file_name, "status": "skipped" }),
-            );
-            continue;
+        let document_id = match outcome {
+            Added::Uploaded(id) => id,
+            Added::Skipped(existing) => {
+                uploads.push(
+                    json!({ "documentId": existing, "fileName": doc.file_name, "status": "skipped" }),
+                );
+                continue;
+            }
         };
         let token = upload_token::sign(&state, &document_id, expires.timestamp()).await?;
         let registration = doc.registration.as_ref().expect("registered");
