@@ -463,7 +463,7 @@ impl Runner {
                 .error_code
                 .clone()
                 .map(|c| (c, d.error_message.clone().unwrap_or_default()));
-            let out = build_document(DocumentInput {
+            let mut out = build_document(DocumentInput {
                 document_id: &d.id,
                 file_name: &d.file_name,
                 classification: d.classification.as_deref(),
@@ -476,7 +476,6 @@ impl Runner {
                 artifacts: Some(&artifacts),
                 artifact_url_prefix: Some(&artifact_url_prefix),
             });
-            let mut out = out;
             self.write_extracted(&mut out.document, &artifact_url_prefix)
                 .await?;
             index_document(
