@@ -49,6 +49,8 @@ pub enum Answer {
     Object(u16),
     /// Bytes of an artifact.
     Bytes,
+    /// A page of the web plan room or one of its files, with this media type (range).
+    Page(&'static str),
 }
 
 pub struct Op {
@@ -590,10 +592,45 @@ pub fn operational() -> Vec<Op> {
     ]
 }
 
+/// The web plan room and the API reference page ([`crate::web`]).
+pub fn web() -> Vec<Op> {
+    use crate::web;
+    vec![
+        op(
+            "/",
+            "get",
+            "The web plan room",
+            Caller::Anyone,
+            Body::None,
+            Answer::Page("text/html"),
+            get(web::plan_room),
+        ),
+        op(
+            "/reference",
+            "get",
+            "The API reference page, rendered from this OpenAPI document",
+            Caller::Anyone,
+            Body::None,
+            Answer::Page("text/html"),
+            get(web::reference),
+        ),
+        op(
+            "/assets/{name}",
+            "get",
+            "A script or style sheet of the web pages",
+            Caller::Anyone,
+            Body::None,
+            Answer::Page("text/*"),
+            get(web::asset),
+        ),
+    ]
+}
+
 /// Every operation with the prefix it is served under.
 pub fn all() -> Vec<(&'static str, Vec<Op>)> {
     vec![
         ("", operational()),
+        ("", web()),
         ("/api", admin_api()),
         ("/api/open/v1", open_api()),
     ]

@@ -1,6 +1,8 @@
 //! `plansift-server`: the HTTP API of Plansift (API.md), and [`App`], which wires a data
 //! directory, the stores, the job runner and the listener into one running process.
 //!
+//! The same binary serves the web plan room and the API reference ([`web`]).
+//!
 //! Routes take their scope in their signature (`Auth<Read>`, `Auth<Write>`); every error goes
 //! through [`error::ApiError`], the one place that writes the error envelope.
 
@@ -18,6 +20,7 @@ pub mod routes;
 pub mod state;
 mod upload_token;
 pub mod views;
+pub mod web;
 pub mod webhooks;
 
 pub use app::{App, AppConfig, bootstrap};
@@ -36,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         ));
     let admin = api_table::router_of(api_table::admin_api());
     api_table::router_of(api_table::operational())
+        .merge(api_table::router_of(api_table::web()))
         .nest("/api", admin.layer(DefaultBodyLimit::max(JSON_BODY_LIMIT)))
         .nest("/api/open/v1", api)
         .fallback(request_id::not_found)

@@ -73,6 +73,7 @@ fn operation(o: &Op) -> Value {
             s,
             json!({ "application/json": { "schema": { "type": "object" } } }),
         ),
+        Answer::Page(media) => (200, json!({ media: { "schema": { "type": "string" } } })),
         Answer::Bytes => (
             200,
             json!({ "application/octet-stream": { "schema": { "type": "string", "contentEncoding": "binary" } } }),
