@@ -11,6 +11,9 @@ command -v python3 >/dev/null || need+=(python3)
 command -v tesseract >/dev/null || need+=(tesseract-ocr tesseract-ocr-eng)
 # pdftotext and pdftoppm: the independent reference of the tests and the peers of the benchmark.
 [ "${1:-}" != "--test" ] || command -v pdftotext >/dev/null || need+=(poppler-utils)
+# The browser tests of the plan room: Debian's Chromium, driven from Node.js.
+[ "${1:-}" != "--test" ] || command -v chromium >/dev/null || need+=(chromium)
+[ "${1:-}" != "--test" ] || command -v npm >/dev/null || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
   $sudo apt-get update -qq
@@ -29,3 +32,14 @@ if [ ! -d "$py_cache/standardwebhooks" ] || [ ! -d "$py_cache/openapi_spec_valid
     python3 -m pip install --quiet --disable-pip-version-check --break-system-packages --target "$py_cache" "${py_packages[@]}"
 fi
 
+
+# playwright-core (from the npm registry, pinned by tests/browser/package-lock.json) drives
+# Debian's Chromium; it never downloads a browser of its own.
+node_cache="${HOME}/.cache/plansift-node"
+here=$(cd "$(dirname "$0")/.." && pwd)
+if ! cmp -s "$here/tests/browser/package-lock.json" "$node_cache/package-lock.json" ||
+  [ ! -d "$node_cache/node_modules/playwright-core" ]; then
+  mkdir -p "$node_cache"
+  cp "$here/tests/browser/package.json" "$here/tests/browser/package-lock.json" "$node_cache/"
+  (cd "$node_cache" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+fi
