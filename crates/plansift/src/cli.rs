@@ -149,7 +149,6 @@ struct ServeArgs {
     /// Days a job may stay unfinished before it expires.
     #[arg(long, env = "PLANSIFT_JOB_TTL_DAYS", default_value_t = 7)]
     job_ttl_days: i64,
-    /// Allow http:// webhook targets.
     /// Registered files larger than this many bytes upload in parts.
     #[arg(long, env = "PLANSIFT_MULTIPART_THRESHOLD", default_value_t = 256 << 20)]
     multipart_threshold: u64,
@@ -165,6 +164,7 @@ struct ServeArgs {
     /// Factor on the webhook retry schedule (5 s, 30 s, 2 min, … 12 h).
     #[arg(long, env = "PLANSIFT_WEBHOOK_RETRY_SCALE", default_value_t = 1.0)]
     webhook_retry_scale: f64,
+    /// Allow http:// webhook targets (https only by default).
     #[arg(long, env = "PLANSIFT_WEBHOOK_ALLOW_HTTP")]
     webhook_allow_http: bool,
     /// Allow webhook targets on loopback and private addresses.

@@ -67,10 +67,40 @@ impl Api {
     }
 }
 
+/// A progress line on stderr, redrawn in place on a terminal; elsewhere (logs, CI) only the
+/// lines that [`progress_done`] ends are written.
 fn progress(line: &str) {
+    use std::io::IsTerminal;
     let mut err = std::io::stderr();
-    let _ = write!(err, "\r\x1b[2K{line}");
-    let _ = err.flush();
+    if err.is_terminal() {
+        let _ = write!(err, "\r\x1b[2K{line}");
+        let _ = err.flush();
+    }
+}
+
+/// The last state of a progress line, kept.
+fn progress_done(line: &str) {
+    use std::io::IsTerminal;
+    let mut err = std::io::stderr();
+    let _ = if err.is_terminal() {
+        writeln!(err, "\r\x1b[2K{line}")
+    } else {
+        writeln!(err, "{line}")
+    };
+}
+
+/// `[#######-----------]  38%`.
+fn bar(done: u64, total: u64) -> String {
+    const WIDTH: u64 = 24;
+    let total = total.max(1);
+    let done = done.min(total);
+    let filled = (done * WIDTH / total) as usize;
+    format!(
+        "[{}{}] {:>3}%",
+        "#".repeat(filled),
+        "-".repeat(WIDTH as usize - filled),
+        done * 100 / total
+    )
 }
 
 fn sha256_file(path: &Path) -> anyhow::Result<String> {
@@ -94,10 +124,16 @@ async fn body_of(
     let mut f = tokio::fs::File::open(path).await?;
     f.seek(std::io::SeekFrom::Start(start)).await?;
     let mut sent = done;
+    let mut shown = u64::MAX;
     let stream = tokio_util::io::ReaderStream::new(f.take(len)).map(move |chunk| {
         if let Ok(c) = &chunk {
             sent += c.len() as u64;
-            progress(&format!("{label}: {:>3}%", sent * 100 / total.max(1)));
+            // Redraw when the bar moves, not on every chunk.
+            let step = sent * 200 / total.max(1);
+            if step != shown {
+                shown = step;
+                progress(&format!("{label} {}", bar(sent, total)));
+            }
         }
         chunk
     });
@@ -182,7 +218,7 @@ async fn upload(api: &Api, job: &str, path: &Path, form_limit: u64) -> anyhow::R
             }
         }
     }
-    progress(&format!("{name}: uploaded\n"));
+    progress_done(&format!("{name} {} uploaded", bar(1, 1)));
     Ok(())
 }
 
@@ -191,9 +227,13 @@ async fn follow(api: &Api, job: &str) -> anyhow::Result<Value> {
     loop {
         let j = api.call(Method::GET, &format!("/jobs/{job}"), None).await?["job"].clone();
         let status = j["status"].as_str().unwrap_or_default().to_string();
+        let (done, total) = (
+            j["progress"]["pagesDone"].as_u64().unwrap_or(0),
+            j["progress"]["pagesTotal"].as_u64().unwrap_or(0),
+        );
         progress(&format!(
-            "{job}: {status} — pages {}/{}",
-            j["progress"]["pagesDone"], j["progress"]["pagesTotal"]
+            "{job}: {status} {} {done}/{total} pages",
+            bar(done, total)
         ));
         if [
             "completed",
@@ -204,7 +244,10 @@ async fn follow(api: &Api, job: &str) -> anyhow::Result<Value> {
         ]
         .contains(&status.as_str())
         {
-            progress(&format!("{job}: {status}\n"));
+            progress_done(&format!(
+                "{job}: {status} {} {done}/{total} pages",
+                bar(done, total)
+            ));
             return Ok(j);
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -303,27 +346,23 @@ pub async fn submit(args: Submit) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
         println!(
-            "{:<48} {:>8} {:>7} {:>7} {:>9}",
+            "{:<48} {:<21} {:>6} {:>6} {:>8}",
             "document", "status", "pages", "sheets", "sections"
         );
+        // serde_json's Display ignores widths: format numbers and names as strings.
+        let text = |v: &Value| match v {
+            Value::String(s) => s.chars().take(48).collect::<String>(),
+            Value::Null => "-".to_string(),
+            other => other.to_string(),
+        };
         for d in summary["documents"].as_array().into_iter().flatten() {
             println!(
-                "{:<48} {:>8} {:>7} {:>7} {:>9}",
-                d["fileName"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .chars()
-                    .take(48)
-                    .collect::<String>(),
-                d["status"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .chars()
-                    .take(8)
-                    .collect::<String>(),
-                d["pages"],
-                d["sheets"],
-                d["sections"]
+                "{:<48} {:<21} {:>6} {:>6} {:>8}",
+                text(&d["fileName"]),
+                text(&d["status"]),
+                text(&d["pages"]),
+                text(&d["sheets"]),
+                text(&d["sections"])
             );
         }
         println!(
@@ -392,7 +431,7 @@ async fn download_artifacts(
             .collect();
         std::fs::write(dir.join(name), r.bytes().await?)?;
     }
-    progress(&format!("artifacts: {} saved\n", paths.len()));
+    progress_done(&format!("artifacts: {} saved", paths.len()));
     Ok(paths.len())
 }
 

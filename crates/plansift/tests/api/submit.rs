@@ -62,6 +62,38 @@ async fn submit_runs_the_whole_flow_and_prints_a_summary() {
         "{stdout}"
     );
     assert!(stdout.contains("271500 (Medium).pdf"), "{stdout}");
+    // The table's columns line up: status, pages, sheets, sections after the name.
+    let row = |name: &str| -> Vec<String> {
+        let line = stdout.lines().find(|l| l.starts_with(name)).unwrap();
+        line[name.len()..]
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        row("Pages from M01-17-ITS-Tolling-2b.pdf"),
+        ["completed", "4", "4", "0"],
+        "{stdout}"
+    );
+    assert_eq!(
+        row("271500 (Medium).pdf"),
+        ["completed", "7", "0", "1"],
+        "{stdout}"
+    );
+    let header = stdout.lines().next().unwrap();
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        ["document", "status", "pages", "sheets", "sections"]
+    );
+    // Each file ends with a full bar, and so does the job's bar of pages.
+    assert!(
+        stderr.contains("271500 (Medium).pdf [########################] 100% uploaded"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("completed [########################] 100% 11/11 pages"),
+        "{stderr}"
+    );
     assert!(
         stdout.contains(": completed, 11 pages, 47 credits"),
         "{stdout}"
