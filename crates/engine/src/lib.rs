@@ -7,7 +7,8 @@
 //! - [`assemble`] runs once per document over its analysed pages: sheets after the set-level
 //!   check, specification sections across pages.
 //! - [`render::render_page`] draws a page to PNG (thumbnails); [`crop::CropSource`] cuts a sheet
-//!   out as a single-page vector PDF.
+//!   out as a single-page vector PDF; [`revision_diff::revision_diff`] pictures what changed
+//!   between two versions of a sheet.
 //! - [`Engine`] drives a whole document page by page into a caller's sink, with a stop flag.
 //!
 //! ```no_run
@@ -32,6 +33,7 @@ pub mod ocr_page;
 mod pdf;
 pub mod regions;
 pub mod render;
+pub mod revision_diff;
 pub mod sheet;
 pub mod spec_sections;
 pub mod text;
