@@ -36,6 +36,11 @@ pub fn region_crop_path(document_id: &str, page: u32, index: usize) -> String {
     format!("{document_id}/page-{page}-region-{index}.png")
 }
 
+/// What changed on a page since the previous version of its sheet (PNG).
+pub fn revision_diff_path(document_id: &str, page: u32) -> String {
+    format!("{document_id}/page-{page}-diff.png")
+}
+
 /// The document's part of Result v1 as its own file.
 pub fn extracted_path(document_id: &str) -> String {
     format!("{document_id}/extracted.json")
@@ -57,6 +62,7 @@ pub fn blob_key(path: &str) -> Option<String> {
     let page = file.strip_prefix("page-")?;
     let (stem, ext) = page.split_once('.')?;
     let made = match stem.split_once("-region-") {
+        None if stem.ends_with("-diff") => number(&stem[..stem.len() - 5]) && ext == "png",
         None => number(stem) && (ext == "png" || ext == "pdf"),
         Some((n, i)) => number(n) && number(i) && ext == "png",
     };
@@ -87,6 +93,10 @@ mod tests {
             Some(format!("artifacts/{doc}/page-2-region-3.png"))
         );
         assert_eq!(
+            blob_key(&revision_diff_path(&doc, 4)),
+            Some(format!("artifacts/{doc}/page-4-diff.png"))
+        );
+        assert_eq!(
             blob_key(&extracted_path(&doc)),
             Some(format!("artifacts/{doc}/extracted.json"))
         );
@@ -100,6 +110,8 @@ mod tests {
             &format!("{doc}/page-1-region-x.png"),
             &format!("{doc}/page-1-region-2.pdf"),
             &format!("{doc}/extracted.json/.."),
+            &format!("{doc}/page--diff.png"),
+            &format!("{doc}/page-1-diff.pdf"),
         ] {
             assert_eq!(blob_key(bad), None, "{bad}");
         }

@@ -476,6 +476,15 @@ impl Runner {
                 artifacts: Some(&artifacts),
                 artifact_url_prefix: Some(&artifact_url_prefix),
             });
+            crate::revisions::add_revision_diffs(
+                self.meta.as_ref(),
+                self.blobs.as_ref(),
+                &job.project_id,
+                &job.id,
+                &mut out.document,
+                &artifact_url_prefix,
+            )
+            .await?;
             self.write_extracted(&mut out.document, &artifact_url_prefix)
                 .await?;
             index_document(

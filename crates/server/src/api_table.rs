@@ -176,6 +176,15 @@ pub fn open_api() -> Vec<Op> {
             get(reads::list_sheet_regions),
         ),
         op(
+            "/projects/{project_id}/sheets/{id}/versions",
+            "get",
+            "List the versions of a sheet (same normalized number, across jobs)",
+            READ,
+            NoBody,
+            list,
+            get(reads::list_sheet_versions),
+        ),
+        op(
             "/projects/{project_id}/regions",
             "get",
             "List regions",

@@ -435,7 +435,18 @@
       },
     }, h('option', { value: '' }, `Every ${label}`),
     values(key).map(v => h('option', { value: v, selected: v === value }, v.replaceAll('_', ' '))));
-    const shown = sheets.filter(s => (!discipline || s.discipline === discipline) && (!drawingType || s.drawingType === drawingType));
+    const everyVersion = query.get('versions') === 'all';
+    const shown = sheets.filter(s => (!discipline || s.discipline === discipline) && (!drawingType || s.drawingType === drawingType)
+      && (everyVersion || s.current !== false));
+    const superseded = sheets.filter(s => s.current === false).length;
+    const versionsToggle = superseded ? h('label', {}, h('input', {
+      type: 'checkbox', checked: everyVersion, 'data-testid': 'filter-versions',
+      onchange: ev => {
+        const q = new URLSearchParams(query);
+        if (ev.target.checked) q.set('versions', 'all'); else q.delete('versions');
+        location.hash = `#/p/${p}/sheets?${q}`;
+      },
+    }), ` show ${superseded} superseded`) : null;
     const tiles = shown.map(s => {
       const thumb = thumbnailOf(s);
       return h('a', { class: 'tile', href: `#/p/${p}/sheets/${s.sheetId}`, 'data-testid': 'sheet-tile', 'data-sheet-number': s.sheetNumber || '' },
@@ -443,11 +454,12 @@
         h('div', { class: 'meta' },
           h('div', { class: 'number' }, s.sheetNumber || `page ${s.pageNumber}`),
           h('div', { class: 'title' }, s.sheetName || 'untitled'),
+          s.current === false ? h('div', { class: 'muted' }, 'superseded') : null,
           h('div', {}, s.discipline ? h('span', { class: 'chip' }, s.discipline.replaceAll('_', ' ')) : null,
             s.drawingType ? h('span', { class: 'chip' }, s.drawingType.replaceAll('_', ' ')) : null)));
     });
     mount(gen, tabs(project, 'sheets'),
-      h('div', { class: 'row' }, select('discipline', 'discipline', discipline), select('drawingType', 'drawing type', drawingType),
+      h('div', { class: 'row' }, select('discipline', 'discipline', discipline), select('drawingType', 'drawing type', drawingType), versionsToggle,
         h('span', { class: 'muted', 'data-testid': 'sheet-count' }, `${shown.length} of ${sheets.length} sheets`)),
       h('p', {}),
       shown.length ? h('div', { class: 'grid', 'data-testid': 'sheet-grid' }, tiles) : h('p', { class: 'muted' }, 'No sheets yet.'));
@@ -515,7 +527,8 @@
       h('button', { type: 'button', onclick: () => setZoom(1), 'data-testid': 'zoom-fit' }, 'Fit'),
       h('button', { type: 'button', onclick: () => setZoom(zoom * 1.5), 'aria-label': 'Zoom in', 'data-testid': 'zoom-in' }, '+'),
       label, h('span', { class: 'muted' }, 'Ctrl + wheel zooms.'));
-    return { element: h('div', {}, toolbar, wrap), select, setZoom, focus };
+    const setImage = path => artifactBlob(p, path).then(u => { img.src = u; });
+    return { element: h('div', {}, toolbar, wrap), select, setZoom, focus, setImage };
   }
 
   function evidenceList(boxes, viewer) {
@@ -525,10 +538,12 @@
   }
 
   async function showSheet(gen, p, sheetId) {
-    const [{ project }, { sheet }, regions] = await Promise.all([
+    const [{ project }, { sheet }, regions, versions] = await Promise.all([
       api(`/projects/${p}`), api(`/projects/${p}/sheets/${sheetId}?compact=true`),
       listAll(`/projects/${p}/sheets/${sheetId}/regions`, 'regions'),
+      listAll(`/projects/${p}/sheets/${sheetId}/versions`, 'versions'),
     ]);
+    const diff = (sheet.artifacts || []).find(a => a.type === 'revision_diff');
     const thumb = thumbnailOf(sheet);
     const crop = (sheet.artifacts || []).find(a => a.type === 'vector_crop');
     const fields = sheet.fields || {};
@@ -552,10 +567,23 @@
         field('Discipline', sheet.discipline && `${sheet.discipline.replaceAll('_', ' ')} (${sheet.disciplineCode || ''})`),
         field('Drawing type', sheet.drawingType && sheet.drawingType.replaceAll('_', ' ')),
         field('File', sheet.fileName),
-        field('Page', String(sheet.pageNumber))),
+        field('Page', String(sheet.pageNumber)),
+        field('Version', sheet.current === false ? 'superseded by a later upload' : 'current')),
       h('p', { class: 'row' },
         crop ? h('button', { type: 'button', 'data-testid': 'download-crop', onclick: () => download(p, crop.path, `${sheet.sheetNumber || 'sheet'}.pdf`) }, 'Download vector PDF') : null,
         h('a', { href: `#/p/${p}/page/${sheet.fileId}/${sheet.pageNumber}` }, 'Page text search')),
+      diff && thumb ? h('p', {}, h('button', {
+        type: 'button', 'data-testid': 'show-changes', 'aria-pressed': 'false',
+        onclick: ev => {
+          const on = ev.target.getAttribute('aria-pressed') !== 'true';
+          ev.target.setAttribute('aria-pressed', String(on));
+          ev.target.textContent = on ? 'Show the sheet' : 'Show what changed';
+          viewer.setImage(on ? diff.path : thumb.path);
+        },
+      }, 'Show what changed'), h('span', { class: 'muted' }, ' red: added, blue: removed since the previous version')) : null,
+      versions.length > 1 ? [h('h2', {}, 'Versions'), h('ol', { 'data-testid': 'versions' }, versions.map(v =>
+        h('li', {}, v.sheetId === sheet.sheetId ? h('strong', {}, v.fileName) : h('a', { href: `#/p/${p}/sheets/${v.sheetId}` }, v.fileName),
+          h('span', { class: 'muted' }, v.current ? ' (current)' : ' (superseded)'))))] : null,
       h('h2', {}, 'Evidence'), evidenceList(boxes, viewer));
     const tabBar = tabs(project, 'sheets');
     setCrumbs([['Projects', '#/'], [project.name, `#/p/${p}`], ['Sheets', `#/p/${p}/sheets`], [sheet.sheetNumber || `p. ${sheet.pageNumber}`, null]]);

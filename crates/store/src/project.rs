@@ -159,6 +159,10 @@ pub enum Filter {
     FileOfSheets(Vec<String>),
     /// Of these kinds (search only).
     Kinds(Vec<EntityKind>),
+    /// Sheets that are (`true`) or are not (`false`) the newest version of their sheet number
+    /// in the project: a sheet is superseded once a later job indexed a sheet of the same
+    /// normalized number. Sheets without a number are always current.
+    Current(bool),
 }
 
 /// A page of entities of one kind in one project.
@@ -178,6 +182,8 @@ pub struct EntityRecord {
     pub id: String,
     pub kind: EntityKind,
     pub data: String,
+    /// A sheet that a later job's sheet of the same number supersedes ([`Filter::Current`]).
+    pub superseded: bool,
 }
 
 #[derive(Clone, Debug)]

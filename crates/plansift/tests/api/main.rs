@@ -16,6 +16,7 @@ mod openapi;
 mod plan_room;
 mod platform;
 mod project_reads;
+mod revisions;
 mod signed_uploads;
 mod submit;
 mod webhooks;

@@ -47,6 +47,7 @@ async fn no_route_shows_another_organizations_data() {
         ("GET", format!("{p}/sheets"), Value::Null),
         ("GET", format!("{p}/sheets/{sheet}"), Value::Null),
         ("GET", format!("{p}/sheets/{sheet}/regions"), Value::Null),
+        ("GET", format!("{p}/sheets/{sheet}/versions"), Value::Null),
         ("GET", format!("{p}/regions"), Value::Null),
         ("GET", format!("{p}/regions/{region}"), Value::Null),
         ("GET", format!("{p}/specifications"), Value::Null),

@@ -77,3 +77,64 @@ pub fn encrypted_pdf() -> Vec<u8> {
         "/Encrypt 4 0 R /ID [<00112233445566778899aabbccddeeff> <00112233445566778899aabbccddeeff>]",
     )
 }
+
+/// Text drawn by [`drawing_sheet`]: `(x, y, size, text)` in PDF points (origin bottom-left).
+pub type SheetText<'a> = (f32, f32, f32, &'a str);
+
+/// A one-page 36×24 in drawing: a border, rooms of line work, a view title, and a title block
+/// along the right edge with the project, `title` and `number` under their labels. `extra`
+/// adds content-stream operators (a change between versions, callouts) and `texts` more text.
+pub fn drawing_sheet(number: &str, title: &str, texts: &[SheetText<'_>], extra: &str) -> Vec<u8> {
+    let (w, h) = (2592.0, 1728.0);
+    let esc = |s: &str| {
+        s.replace('\\', "\\\\")
+            .replace('(', "\\(")
+            .replace(')', "\\)")
+    };
+    let text = |x: f32, y: f32, size: f32, s: &str| {
+        format!("BT /F1 {size} Tf {x} {y} Td ({}) Tj ET\n", esc(s))
+    };
+    let mut c = String::from("1 w 0 0 0 RG\n");
+    c += &format!("36 36 {} {} re S\n", w - 72.0, h - 72.0);
+    for i in 0..6 {
+        for j in 0..4 {
+            c += &format!("{} {} 280 280 re S\n", 150 + i * 300, 300 + j * 300);
+        }
+    }
+    c += &text(700.0, 1550.0, 28.0, title);
+    let tx = 2250.0;
+    c += &format!("{tx} 36 m {tx} {} l S\n", h - 36.0);
+    for y in [200, 320, 440, 700, 1000] {
+        c += &format!("{tx} {y} m {} {y} l S\n", w - 36.0);
+    }
+    for (x, y, size, s) in [
+        (tx + 15.0, 1600.0, 12.0, "ACME ARCHITECTS"),
+        (tx + 15.0, 900.0, 10.0, "PROJECT"),
+        (tx + 15.0, 860.0, 16.0, "MAIN STREET LIBRARY"),
+        (tx + 15.0, 420.0, 10.0, "SHEET TITLE"),
+        (tx + 15.0, 380.0, 18.0, title),
+        (tx + 15.0, 300.0, 10.0, "DATE"),
+        (tx + 15.0, 270.0, 12.0, "2026-11-01"),
+        (tx + 15.0, 180.0, 10.0, "SHEET NUMBER"),
+        (tx + 40.0, 90.0, 48.0, number),
+    ]
+    .into_iter()
+    .chain(texts.iter().copied())
+    {
+        c += &text(x, y, size, s);
+    }
+    c += extra;
+    let objs = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {w} {h}] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>").into_bytes(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
+        [
+            format!("<< /Length {} >>\nstream\n", c.len()).into_bytes(),
+            c.into_bytes(),
+            b"\nendstream".to_vec(),
+        ]
+        .concat(),
+    ];
+    pdf(&objs, "")
+}

@@ -33,7 +33,20 @@ const SHEETS: Listing = Listing {
     kind: EntityKind::Sheet,
     many: "sheets",
     one: "sheet",
-    extra: &["pageNumber", "sheetNumber", "discipline", "drawingType"],
+    extra: &[
+        "pageNumber",
+        "sheetNumber",
+        "discipline",
+        "drawingType",
+        "current",
+    ],
+};
+/// The versions of one sheet: every sheet of the project with its normalized number.
+const VERSIONS: Listing = Listing {
+    kind: EntityKind::Sheet,
+    many: "versions",
+    one: "version",
+    extra: &["current"],
 };
 const REGIONS: Listing = Listing {
     kind: EntityKind::Region,
@@ -116,6 +129,11 @@ fn filters(listing: &Listing, params: &Params) -> ApiResult<(Vec<Filter>, String
             "pageNumber" => Filter::EqInt(Col::PageNumber, int(params, name)?.unwrap_or(0)),
             "pageStart" => Filter::AtLeast(Col::PageNumber, int(params, name)?.unwrap_or(0)),
             "pageEnd" => Filter::AtMost(Col::PageEnd, int(params, name)?.unwrap_or(0)),
+            "current" => Filter::Current(match value {
+                "true" => true,
+                "false" => false,
+                _ => return Err(ApiError::invalid(name, "current must be true or false")),
+            }),
             _ => continue,
         });
     }
@@ -126,6 +144,9 @@ fn filters(listing: &Listing, params: &Params) -> ApiResult<(Vec<Filter>, String
 /// list of a spec section's parts, without the full text.
 fn view(record: &EntityRecord, compact: bool, preview: bool) -> ApiResult<Value> {
     let mut v: Value = serde_json::from_str(&record.data).map_err(ApiError::internal)?;
+    if record.kind == EntityKind::Sheet {
+        v["current"] = json!(!record.superseded);
+    }
     if compact && let Some(list) = v.get_mut("artifacts").and_then(Value::as_array_mut) {
         for a in list {
             if let Some(a) = a.as_object_mut() {
@@ -323,6 +344,26 @@ pub async fn list_sheet_regions(
         &params,
     )
     .await
+}
+
+/// `GET /projects/{p}/sheets/{sheetId}/versions`: the sheets of the project with this sheet's
+/// normalized number, oldest first, each with `current`.
+pub async fn list_sheet_versions(
+    State(state): State<AppState>,
+    Auth(who, ..): Auth<Read>,
+    Path((project, sheet)): Path<(String, String)>,
+    Query(params): Query<Params>,
+) -> ApiResult<Json<Value>> {
+    let project = load_project(state.meta.as_ref(), &who.org_id, &project).await?;
+    let found = one(&state, &project.id, &SHEETS, &sheet, None, &Params::new()).await?;
+    let number = found["sheet"]["sheetNumber"].as_str().map(sheet_key);
+    let parent = match &number {
+        Some(key) if !key.is_empty() => (Col::SheetKey, key.as_str()),
+        _ => (Col::Id, sheet.as_str()),
+    };
+    Ok(Json(
+        list(&state, &project.id, &VERSIONS, Some(parent), &params).await?,
+    ))
 }
 
 pub async fn list_spec_sections(

@@ -89,10 +89,29 @@ pub(crate) async fn write_index(
     Ok(())
 }
 
+/// True for a sheet row (`o` qualifies its columns: `entities.` or `e.`) that a sheet of the
+/// same number from a later job supersedes.
+fn superseded_sql(o: &str) -> String {
+    format!(
+        "({o}kind = 'sheet' AND {o}sheet_key IS NOT NULL AND {o}sheet_key <> '' AND EXISTS (\
+         SELECT 1 FROM entities n WHERE n.project_id = {o}project_id AND n.kind = 'sheet' \
+         AND n.sheet_key = {o}sheet_key AND n.job_id <> {o}job_id AND n.seq > {o}seq))"
+    )
+}
+
 /// Appends ` AND …` for each filter; `prefix` qualifies the entity columns (`e.`).
 fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, filters: &[Filter], prefix: &str) {
     for f in filters {
         match f {
+            Filter::Current(current) => {
+                let o = if prefix.is_empty() {
+                    "entities."
+                } else {
+                    prefix
+                };
+                let not = if *current { "NOT " } else { "" };
+                qb.push(format!(" AND {not}{}", superseded_sql(o)));
+            }
             Filter::Eq(col, v) => {
                 qb.push(format!(" AND {prefix}{} = ", col.sql()));
                 qb.push_bind(v.clone());
@@ -155,6 +174,7 @@ fn record(r: &sqlx::sqlite::SqliteRow) -> Result<EntityRecord, StoreError> {
         kind: EntityKind::parse(&kind)
             .ok_or_else(|| StoreError::Corrupt(format!("entity kind {kind:?}")))?,
         data: r.try_get("data")?,
+        superseded: r.try_get("superseded")?,
     })
 }
 
@@ -167,9 +187,10 @@ impl SqliteStore {
         push_filters(&mut count, &q.filters, "");
         let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
 
-        let mut page = QueryBuilder::<Sqlite>::new(
-            "SELECT seq, id, kind, data FROM entities WHERE project_id = ",
-        );
+        let mut page = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT seq, id, kind, data, {} AS superseded FROM entities WHERE project_id = ",
+            superseded_sql("entities.")
+        ));
         page.push_bind(q.project_id.clone());
         page.push(" AND kind = ").push_bind(q.kind.as_str());
         if let Some(after) = q.after {
@@ -205,13 +226,14 @@ impl SqliteStore {
         let searched: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
 
         // bm25() is lower for better matches; weights favour numbers, then titles.
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "SELECT e.seq, e.id, e.kind, e.data, e.project_id,
+        let mut qb = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT e.seq, e.id, e.kind, e.data, e.project_id, {} AS superseded,
                     -bm25(search_fts, 8.0, 4.0, 1.0) AS score,
                     snippet(search_fts, -1, '«', '»', '…', 24) AS snippet
              FROM search_fts JOIN entities e ON e.seq = search_fts.rowid
              WHERE search_fts MATCH ",
-        );
+            superseded_sql("e.")
+        ));
         qb.push_bind(q.fts.clone());
         qb.push(" AND");
         scope(&mut qb);
