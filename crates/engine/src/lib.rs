@@ -33,6 +33,7 @@ pub mod ocr_page;
 mod pdf;
 pub mod regions;
 pub mod render;
+pub mod revision_block;
 pub mod revision_diff;
 pub mod sheet;
 pub mod spec_sections;

@@ -242,7 +242,26 @@ pub fn build_document(mut input: DocumentInput<'_>) -> DocumentOutput {
                     Some(size),
                 ));
             }
+            let revisions = analysed
+                .iter()
+                .find(|p| p.page_number == s.page_number)
+                .map(|p| plansift_engine::revision_block::revisions(&p.words))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| ResultRevision {
+                    mark: r.mark,
+                    date: r.date,
+                    description: r.description,
+                    bbox: box01(&Rect {
+                        x0: r.bbox[0],
+                        y0: r.bbox[1],
+                        x1: r.bbox[2],
+                        y1: r.bbox[3],
+                    }),
+                })
+                .collect();
             ResultSheet {
+                revisions,
                 artifacts,
                 sheet_display_name: match (&number, &name) {
                     (Some(n), Some(t)) => Some(format!("{n} – {t}")),

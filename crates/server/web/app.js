@@ -581,6 +581,8 @@
           viewer.setImage(on ? diff.path : thumb.path);
         },
       }, 'Show what changed'), h('span', { class: 'muted' }, ' red: added, blue: removed since the previous version')) : null,
+      (sheet.revisions || []).length ? [h('h2', {}, 'Revision block'), h('table', { 'data-testid': 'revisions' }, h('tbody', {},
+        sheet.revisions.map(r => h('tr', {}, h('td', {}, r.mark || ''), h('td', {}, r.description || ''), h('td', {}, r.date || '')))))] : null,
       versions.length > 1 ? [h('h2', {}, 'Versions'), h('ol', { 'data-testid': 'versions' }, versions.map(v =>
         h('li', {}, v.sheetId === sheet.sheetId ? h('strong', {}, v.fileName) : h('a', { href: `#/p/${p}/sheets/${v.sheetId}` }, v.fileName),
           h('span', { class: 'muted' }, v.current ? ' (current)' : ' (superseded)'))))] : null,

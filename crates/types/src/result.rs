@@ -148,6 +148,22 @@ pub struct ResultSheet {
     pub fields: SheetFields,
     pub region_ids: Vec<String>,
     pub artifacts: Vec<ResultArtifact>,
+    /// The rows of the sheet's revision block, in mark order (the last is the latest issue);
+    /// empty when the sheet has none or its table is blank.
+    #[serde(default)]
+    pub revisions: Vec<ResultRevision>,
+}
+
+/// One row of a sheet's revision block.
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultRevision {
+    /// The revision mark as printed (`1`, `A`), when the row has one.
+    pub mark: Option<String>,
+    pub date: Option<String>,
+    pub description: Option<String>,
+    #[serde(rename = "box")]
+    pub bbox: Box01,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]

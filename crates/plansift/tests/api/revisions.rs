@@ -16,6 +16,19 @@ const CHANGE_BOX: [f64; 4] = [
     1.0 - 598.0 / 1728.0,
 ];
 
+/// A revision block in the title block: the header, and two issues stacked above it.
+const REVISION_BLOCK: &[(f32, f32, f32, &str)] = &[
+    (2265.0, 460.0, 9.0, "REV"),
+    (2295.0, 460.0, 9.0, "DESCRIPTION"),
+    (2450.0, 460.0, 9.0, "DATE"),
+    (2268.0, 478.0, 9.0, "1"),
+    (2295.0, 478.0, 9.0, "ISSUED FOR PERMIT"),
+    (2450.0, 478.0, 9.0, "2026-10-01"),
+    (2268.0, 496.0, 9.0, "2"),
+    (2295.0, 496.0, 9.0, "ADDENDUM 1"),
+    (2450.0, 496.0, 9.0, "2026-11-15"),
+];
+
 fn upload(name: &str, bytes: Vec<u8>) -> Upload<'static> {
     Upload {
         part: "file0",
@@ -54,8 +67,8 @@ fn ids(list: &Value) -> Vec<(String, bool)> {
 async fn a_second_upload_of_a_sheet_supersedes_the_first_and_its_diff_shows_the_change() {
     let app = spawn_app().await;
     let project = app.create_project("Revisions").await;
-    let v1 = drawing_sheet("A-101", "FIRST FLOOR PLAN", &[], "");
-    let v2 = drawing_sheet("A-101", "FIRST FLOOR PLAN", &[], CHANGE);
+    let v1 = drawing_sheet("A-101", "FIRST FLOOR PLAN", REVISION_BLOCK, "");
+    let v2 = drawing_sheet("A-101", "FIRST FLOOR PLAN", REVISION_BLOCK, CHANGE);
     let other = drawing_sheet("A-102", "SECOND FLOOR PLAN", &[], "");
     let (_, first) = run(&app, &project, "A-101 issue 1.pdf", v1).await;
     let (_, unrelated) = run(&app, &project, "A-102.pdf", other).await;
@@ -64,6 +77,37 @@ async fn a_second_upload_of_a_sheet_supersedes_the_first_and_its_diff_shows_the_
     let (s1, s2) = (sheet(&first), sheet(&second));
     assert_eq!(s1["sheetNumber"], "A-101");
     assert_eq!(s2["sheetNumber"], "A-101");
+    // The revision block, read in mark order with the box of each row.
+    for s in [&s1, &s2] {
+        let rows: Vec<(&str, &str, &str)> = s["revisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["mark"].as_str().unwrap(),
+                    r["date"].as_str().unwrap(),
+                    r["description"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("1", "2026-10-01", "ISSUED FOR PERMIT"),
+                ("2", "2026-11-15", "ADDENDUM 1")
+            ],
+            "{s}"
+        );
+        let top = s["revisions"][1]["box"]["top"].as_f64().unwrap();
+        assert!((top - (1.0 - 505.0 / 1728.0)).abs() < 0.01, "{top}");
+    }
+    assert!(
+        sheet(&unrelated)["revisions"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     let kinds = |s: &Value| -> Vec<String> {
         s["artifacts"]
             .as_array()
