@@ -49,16 +49,21 @@ async function apiPost(request, p, body) {
   return r.json();
 }
 
-/** The rectangle of a locator relative to the page image, in image-normalized units. */
+/**
+ * The rectangle of a locator relative to the page image, in image-normalized units, measured in
+ * one script task so that a scroll in progress moves both alike.
+ */
 async function normalized(page, locator) {
-  const img = await page.getByTestId('page-image').boundingBox();
-  const b = await locator.boundingBox();
-  return {
-    left: (b.x - img.x) / img.width,
-    top: (b.y - img.y) / img.height,
-    right: (b.x + b.width - img.x) / img.width,
-    bottom: (b.y + b.height - img.y) / img.height,
-  };
+  return locator.evaluate(el => {
+    const img = document.querySelector('[data-testid=page-image]').getBoundingClientRect();
+    const b = el.getBoundingClientRect();
+    return {
+      left: (b.left - img.left) / img.width,
+      top: (b.top - img.top) / img.height,
+      right: (b.right - img.left) / img.width,
+      bottom: (b.bottom - img.top) / img.height,
+    };
+  });
 }
 
 const near = (a, b, tolerance) => ['left', 'top', 'right', 'bottom'].every(k => Math.abs(a[k] - b[k]) <= tolerance);
@@ -200,6 +205,11 @@ async function run(page, request) {
   await page.getByTestId('evidence').locator('li', { hasText: 'Sheet number' }).click();
   await page.waitForFunction(() => document.querySelector('[data-testid=box-sheet-number]').classList.contains('selected'));
   check((await page.getByTestId('zoom').innerText()) === '200%', 'choosing evidence zooms to its box');
+  await page.waitForFunction(() => {
+    const img = document.querySelector('[data-testid=page-image]');
+    return img.dataset.width === '2048' && img.complete && Math.max(img.naturalWidth, img.naturalHeight) === 2048;
+  });
+  check(true, 'zoomed in, the page is drawn again at 2048 px');
   await page.waitForTimeout(600);
   await shot(page, '06-sheet-number-zoomed');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-crop').click()]);

@@ -49,7 +49,7 @@ pub enum Answer {
     Object(u16),
     /// Bytes of an artifact.
     Bytes,
-    /// A page of the web plan room or one of its files, with this media type (range).
+    /// Bytes of this media type (range): a page of the web plan room, a file of it, an image.
     Page(&'static str),
 }
 
@@ -313,6 +313,15 @@ pub fn open_api() -> Vec<Op> {
             NoBody,
             Bytes,
             get(artifacts::project_artifact),
+        ),
+        op(
+            "/projects/{project_id}/files/{file_id}/pages/{page}/image",
+            "get",
+            "A page drawn larger than its thumbnail, for zooming (query width: 1024-4096 in steps of 512, default 2048)",
+            ARTIFACTS,
+            NoBody,
+            Page("image/png"),
+            get(crate::routes::page_images::page_image),
         ),
         op(
             "/projects/{project_id}/jobs",

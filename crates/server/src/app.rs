@@ -99,6 +99,9 @@ impl App {
                 server_config.rate_burst,
             )),
             upload_secret: Default::default(),
+            render_slots: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         };
         let (shutdown, rx) = watch::channel(false);
         let runner = config.workers.then(|| {

@@ -56,4 +56,6 @@ pub struct AppState {
     pub limiter: Arc<crate::rate_limit::RateLimiter>,
     /// The key that signs upload tokens, loaded from the store on first use.
     pub upload_secret: Arc<tokio::sync::OnceCell<Vec<u8>>>,
+    /// Page renders on request (zoomed page images) running at once: one per core.
+    pub render_slots: Arc<tokio::sync::Semaphore>,
 }

@@ -91,14 +91,17 @@
   // Artifact bytes need the bearer header, so images are fetched and shown from blob URLs.
   const blobs = new Map();
   function artifactBlob(project, path) {
-    const k = project + '|' + path;
+    return cachedBlob(`/projects/${project}/artifact?path=${encodeURIComponent(path)}`);
+  }
+  function cachedBlob(apiPath) {
+    const k = apiPath;
     if (!blobs.has(k)) {
       if (blobs.size > 400) {
         const [oldest, url] = blobs.entries().next().value;
         blobs.delete(oldest);
         url.then(u => URL.revokeObjectURL(u), () => {});
       }
-      const url = api(`/projects/${project}/artifact?path=${encodeURIComponent(path)}`, { raw: true })
+      const url = api(apiPath, { raw: true })
         .then(r => r.blob())
         .then(b => URL.createObjectURL(b));
       url.catch(() => blobs.delete(k));
@@ -469,7 +472,7 @@
    * A zoomable page image with boxes over it. `boxes`: [{box, cls, label, testid}] in the
    * normalized page frame of API.md §6 (0–1, origin top-left).
    */
-  function pageViewer(p, imagePath, size, boxes) {
+  function pageViewer(p, imagePath, size, boxes, source) {
     const img = imagePath ? artifactImage(p, imagePath, 'Page image', true) : h('p', { class: 'muted' }, 'No page image.');
     img.setAttribute('data-testid', 'page-image');
     const overlay = svg('svg', { viewBox: '0 0 1000 1000', preserveAspectRatio: 'none', 'data-testid': 'overlay' });
@@ -491,11 +494,24 @@
     img.addEventListener('load', () => { stage.style.aspectRatio = `${img.naturalWidth} / ${img.naturalHeight}`; });
     const wrap = h('div', { class: 'stage-wrap', 'data-testid': 'stage' }, stage);
     let zoom = 1;
+    // Zoomed in, the page is drawn again larger than its thumbnail (once per size).
+    let drawnWidth = 1024;
+    let pinned = false;
+    const sharpen = () => {
+      if (!source || pinned) return;
+      const want = zoom >= 2.5 ? 4096 : zoom > 1.2 ? 2048 : 0;
+      if (want <= drawnWidth) return;
+      drawnWidth = want;
+      cachedBlob(`/projects/${p}/files/${source.fileId}/pages/${source.page}/image?width=${want}`)
+        .then(u => { if (!pinned) { img.src = u; img.dataset.width = String(want); } })
+        .catch(() => {});
+    };
     const label = h('span', { class: 'muted', 'data-testid': 'zoom' }, '100%');
     const setZoom = z => {
       zoom = Math.min(Math.max(z, 0.25), 8);
       stage.style.width = zoom * 100 + '%';
       label.textContent = Math.round(zoom * 100) + '%';
+      sharpen();
     };
     setZoom(1);
     wrap.addEventListener('wheel', ev => {
@@ -527,7 +543,13 @@
       h('button', { type: 'button', onclick: () => setZoom(1), 'data-testid': 'zoom-fit' }, 'Fit'),
       h('button', { type: 'button', onclick: () => setZoom(zoom * 1.5), 'aria-label': 'Zoom in', 'data-testid': 'zoom-in' }, '+'),
       label, h('span', { class: 'muted' }, 'Ctrl + wheel zooms.'));
-    const setImage = path => artifactBlob(p, path).then(u => { img.src = u; });
+    // Another image of the page in the same frame (the revision diff); `null` goes back.
+    const setImage = path => {
+      pinned = Boolean(path);
+      if (path) return artifactBlob(p, path).then(u => { img.src = u; });
+      drawnWidth = 1024;
+      return artifactBlob(p, imagePath).then(u => { img.src = u; sharpen(); });
+    };
     return { element: h('div', {}, toolbar, wrap), select, setZoom, focus, setImage };
   }
 
@@ -556,7 +578,7 @@
         label: `${(r.regionType || 'region').replaceAll('_', ' ')}${r.label ? ': ' + r.label : ''}`, text: r.text,
       })),
     ];
-    const viewer = pageViewer(p, thumb && thumb.path, thumb, boxes);
+    const viewer = pageViewer(p, thumb && thumb.path, thumb, boxes, { fileId: sheet.fileId, page: sheet.pageNumber });
     const field = (name, value, f) => [h('dt', {}, name), h('dd', { 'data-testid': 'field-' + name.toLowerCase().replaceAll(' ', '-') }, value || '—',
       f ? h('span', { class: 'confidence' }, ` (confidence ${pct(f.confidence)})`) : null)];
     const side = h('aside', { class: 'side card' },
@@ -578,7 +600,7 @@
           const on = ev.target.getAttribute('aria-pressed') !== 'true';
           ev.target.setAttribute('aria-pressed', String(on));
           ev.target.textContent = on ? 'Show the sheet' : 'Show what changed';
-          viewer.setImage(on ? diff.path : thumb.path);
+          viewer.setImage(on ? diff.path : null);
         },
       }, 'Show what changed'), h('span', { class: 'muted' }, ' red: added, blue: removed since the previous version')) : null,
       (sheet.revisions || []).length ? [h('h2', {}, 'Revision block'), h('table', { 'data-testid': 'revisions' }, h('tbody', {},
@@ -731,7 +753,7 @@
       matches = (await withIndex(() => api(`/projects/${p}/grep`, { method: 'POST', json: grep }))).hits;
       matches.forEach(m => boxes.push({ box: m.match.box, cls: 'hit', label: m.match.text, text: m.line, testid: 'box-hit' }));
     }
-    const viewer = pageViewer(p, imagePath, null, boxes);
+    const viewer = pageViewer(p, imagePath, null, boxes, { fileId, page });
     const nav = q ? '?' + new URLSearchParams([...query].filter(([k]) => k !== 'box')) : '';
     const side = h('aside', { class: 'side card' },
       h('h1', {}, file.fileName),

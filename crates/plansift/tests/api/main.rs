@@ -13,6 +13,7 @@ mod helpers;
 mod janitor;
 mod lifecycle;
 mod openapi;
+mod page_images;
 mod plan_room;
 mod platform;
 mod project_reads;

@@ -48,6 +48,11 @@ async fn no_route_shows_another_organizations_data() {
         ("GET", format!("{p}/sheets/{sheet}"), Value::Null),
         ("GET", format!("{p}/sheets/{sheet}/regions"), Value::Null),
         ("GET", format!("{p}/sheets/{sheet}/versions"), Value::Null),
+        (
+            "GET",
+            format!("{p}/files/{file}/pages/1/image"),
+            Value::Null,
+        ),
         ("GET", format!("{p}/regions"), Value::Null),
         ("GET", format!("{p}/regions/{region}"), Value::Null),
         ("GET", format!("{p}/specifications"), Value::Null),

@@ -158,6 +158,18 @@ pub async fn serve(
     headers: &HeaderMap,
 ) -> ApiResult<Response> {
     let key = plansift_jobs::artifacts::blob_key(path).ok_or_else(ApiError::not_found)?;
+    serve_blob(state, &key, path, content_type, headers).await
+}
+
+/// [`serve`] for a blob key the server chose; `path` names the file for `Content-Disposition`.
+pub async fn serve_blob(
+    state: &AppState,
+    key: &str,
+    path: &str,
+    content_type: String,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
+    let key = key.to_string();
     let size = match state.blobs.size(&key).await {
         Ok(size) => size,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ApiError::not_found()),

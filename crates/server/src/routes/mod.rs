@@ -6,6 +6,7 @@ pub mod downloads;
 pub mod grep;
 pub mod health;
 pub mod jobs;
+pub mod page_images;
 pub mod project_reads;
 pub mod projects;
 pub mod search;
