@@ -31,6 +31,7 @@ mod error;
 pub mod ocr;
 pub mod ocr_page;
 mod pdf;
+pub mod references;
 pub mod regions;
 pub mod render;
 pub mod revision_block;

@@ -9,6 +9,8 @@
 //!   registrations and never-published temporaries; the runner sweeps on an interval.
 //! - [`project_index`] turns a finished job into the rows its project accumulates (entities,
 //!   search text, page words); finalize writes them in the transaction that ends the job.
+//! - [`references`] resolves the callouts and references printed on sheets against the job and
+//!   its project.
 //! - [`revisions`] pictures what changed when a job brings a new version of a project's sheet.
 //! - [`result`] turns engine output into Result v1; `plansift process` and finalize share it, so
 //!   the CLI and the server give the same answer for the same file.
@@ -18,6 +20,7 @@ pub mod janitor;
 pub mod metrics;
 pub mod process;
 pub mod project_index;
+pub mod references;
 pub mod result;
 pub mod revisions;
 pub mod runner;

@@ -42,7 +42,7 @@ pub fn process_file(file_name: &str, bytes: Vec<u8>, classification: Option<&str
             None
         }
     };
-    let out = build_document(DocumentInput {
+    let mut out = build_document(DocumentInput {
         document_id: &document_id,
         file_name,
         classification,
@@ -55,6 +55,15 @@ pub fn process_file(file_name: &str, bytes: Vec<u8>, classification: Option<&str
         artifacts: None,
         artifact_url_prefix: None,
     });
+    let mut targets = crate::references::Targets::default();
+    targets.add_document(&out.document, &out.analysed);
+    crate::references::attach_references(
+        &mut out.document,
+        &out.analysed,
+        &targets,
+        None,
+        &mut out.evidence,
+    );
     let now = time::format(&time::now());
     let debited = out.tally.credits(DRAWING_RATE, DOCUMENT_RATE);
     let failed = out.document.status == "failed";

@@ -88,6 +88,24 @@ pub fn index_document(input: &IndexInput<'_>, out: &mut ProjectIndex) {
             }),
             ..base.clone()
         });
+        for r in &sheet.references {
+            let mut data = serde_json::to_value(r).unwrap_or_default();
+            merge(&mut data, &file_refs);
+            data["sheetId"] = json!(sheet.sheet_id);
+            data["sheetNumber"] = json!(sheet.sheet_number);
+            data["pageNumber"] = json!(sheet.page_number);
+            out.entities.push(NewEntity {
+                id: r.reference_id.clone(),
+                kind: EntityKind::Reference,
+                page_number: Some(sheet.page_number),
+                sheet_id: Some(sheet.sheet_id.clone()),
+                sheet_key: r.target_sheet_number.as_deref().map(sheet_key),
+                section_key: r.target_section.as_deref().map(section_key),
+                ref_status: Some(r.status.clone()),
+                data: data.to_string(),
+                ..base.clone()
+            });
+        }
         for (index, (region, region_id)) in engine_sheet
             .regions
             .iter()

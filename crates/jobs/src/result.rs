@@ -261,6 +261,7 @@ pub fn build_document(mut input: DocumentInput<'_>) -> DocumentOutput {
                 })
                 .collect();
             ResultSheet {
+                references: Vec::new(),
                 revisions,
                 artifacts,
                 sheet_display_name: match (&number, &name) {

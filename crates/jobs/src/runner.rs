@@ -435,6 +435,7 @@ impl Runner {
         let mut warnings = Vec::new();
         let mut index = ProjectIndex::default();
         let project_prefix = self.project_artifact_prefix(&job.project_id);
+        let mut built = Vec::new();
         for d in &docs {
             let mut doc_pages = Vec::new();
             let mut artifacts = HashMap::new();
@@ -463,7 +464,7 @@ impl Runner {
                 .error_code
                 .clone()
                 .map(|c| (c, d.error_message.clone().unwrap_or_default()));
-            let mut out = build_document(DocumentInput {
+            let out = build_document(DocumentInput {
                 document_id: &d.id,
                 file_name: &d.file_name,
                 classification: d.classification.as_deref(),
@@ -476,6 +477,24 @@ impl Runner {
                 artifacts: Some(&artifacts),
                 artifact_url_prefix: Some(&artifact_url_prefix),
             });
+            built.push((d, out));
+        }
+        // References resolve against every document of this job and what the project holds.
+        let mut targets = crate::references::Targets::default();
+        targets
+            .add_project(self.meta.as_ref(), &job.project_id)
+            .await?;
+        for (_, out) in &built {
+            targets.add_document(&out.document, &out.analysed);
+        }
+        for (d, mut out) in built {
+            crate::references::attach_references(
+                &mut out.document,
+                &out.analysed,
+                &targets,
+                Some(&job.project_id),
+                &mut out.evidence,
+            );
             crate::revisions::add_revision_diffs(
                 self.meta.as_ref(),
                 self.blobs.as_ref(),

@@ -25,6 +25,7 @@ fn summary(result: &Value) -> Value {
         "sheets": doc["sheets"].as_array().unwrap().iter().map(|s| json!({
             "page": s["pageNumber"], "number": s["sheetNumber"], "name": s["sheetName"],
             "discipline": s["discipline"], "drawingType": s["drawingType"],
+            "references": s["references"].as_array().unwrap().iter().map(|r| json!([r["type"], r["text"], r["status"]])).collect::<Vec<_>>(),
             "revisions": s["revisions"].as_array().unwrap().iter().map(|r| json!([r["mark"], r["date"], r["description"]])).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "regions": regions,

@@ -185,6 +185,15 @@ pub fn open_api() -> Vec<Op> {
             get(reads::list_sheet_versions),
         ),
         op(
+            "/projects/{project_id}/references",
+            "get",
+            "List the references printed on the project's sheets (status: resolved, missing_sheet, missing_detail, missing_section)",
+            READ,
+            NoBody,
+            list,
+            get(reads::list_references),
+        ),
+        op(
             "/projects/{project_id}/regions",
             "get",
             "List regions",

@@ -577,6 +577,10 @@
         box: r.displayBox, cls: 'region', testid: 'box-region',
         label: `${(r.regionType || 'region').replaceAll('_', ' ')}${r.label ? ': ' + r.label : ''}`, text: r.text,
       })),
+      ...(sheet.references || []).map(r => ({
+        box: r.box, cls: 'reference ' + r.status, testid: 'box-reference',
+        label: `${r.text} — ${r.status.replaceAll('_', ' ')}`,
+      })),
     ];
     const viewer = pageViewer(p, thumb && thumb.path, thumb, boxes, { fileId: sheet.fileId, page: sheet.pageNumber });
     const field = (name, value, f) => [h('dt', {}, name), h('dd', { 'data-testid': 'field-' + name.toLowerCase().replaceAll(' ', '-') }, value || '—',
@@ -605,6 +609,9 @@
       }, 'Show what changed'), h('span', { class: 'muted' }, ' red: added, blue: removed since the previous version')) : null,
       (sheet.revisions || []).length ? [h('h2', {}, 'Revision block'), h('table', { 'data-testid': 'revisions' }, h('tbody', {},
         sheet.revisions.map(r => h('tr', {}, h('td', {}, r.mark || ''), h('td', {}, r.description || ''), h('td', {}, r.date || '')))))] : null,
+      (sheet.references || []).length ? [h('h2', {}, 'References'), h('ul', { 'data-testid': 'references' }, sheet.references.map(r =>
+        h('li', {}, r.targetSheetId ? h('a', { href: `#/p/${p}/sheets/${r.targetSheetId}` }, r.text) : h('span', {}, r.text),
+          h('span', { class: 'status ' + (r.status === 'resolved' ? 'completed' : 'failed') }, r.status.replaceAll('_', ' ')))))] : null,
       versions.length > 1 ? [h('h2', {}, 'Versions'), h('ol', { 'data-testid': 'versions' }, versions.map(v =>
         h('li', {}, v.sheetId === sheet.sheetId ? h('strong', {}, v.fileName) : h('a', { href: `#/p/${p}/sheets/${v.sheetId}` }, v.fileName),
           h('span', { class: 'muted' }, v.current ? ' (current)' : ' (superseded)'))))] : null,

@@ -16,6 +16,8 @@ pub enum EntityKind {
     Doc,
     /// An item of a document section: searchable, listed inside its section.
     Item,
+    /// A reference printed on a sheet (a callout, `SEE SHEET …`, `SECTION …`).
+    Reference,
 }
 
 impl EntityKind {
@@ -28,6 +30,7 @@ impl EntityKind {
             EntityKind::Part => "part",
             EntityKind::Doc => "doc",
             EntityKind::Item => "item",
+            EntityKind::Reference => "reference",
         }
     }
 
@@ -40,6 +43,7 @@ impl EntityKind {
             "part" => EntityKind::Part,
             "doc" => EntityKind::Doc,
             "item" => EntityKind::Item,
+            "reference" => EntityKind::Reference,
             _ => return None,
         })
     }
@@ -66,6 +70,8 @@ pub struct NewEntity {
     pub layout_type: Option<String>,
     pub section_key: Option<String>,
     pub doc_type: Option<String>,
+    /// A reference's resolution.
+    pub ref_status: Option<String>,
     pub data: String,
     /// Search text, when the entity is searchable: numbers, titles, body.
     pub search: Option<SearchText>,
@@ -120,6 +126,7 @@ pub enum Col {
     LayoutType,
     SectionKey,
     DocType,
+    RefStatus,
 }
 
 impl Col {
@@ -140,6 +147,7 @@ impl Col {
             Col::LayoutType => "layout_type",
             Col::SectionKey => "section_key",
             Col::DocType => "doc_type",
+            Col::RefStatus => "ref_status",
         }
     }
 }

@@ -152,6 +152,33 @@ pub struct ResultSheet {
     /// empty when the sheet has none or its table is blank.
     #[serde(default)]
     pub revisions: Vec<ResultRevision>,
+    /// Callouts, sheet references and spec references printed on the sheet, resolved against
+    /// the sheets and sections of the job and its project when the job finished.
+    #[serde(default)]
+    pub references: Vec<ResultReference>,
+}
+
+/// A reference printed on a sheet and where it leads.
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultReference {
+    /// The id of its `reference` evidence.
+    pub reference_id: String,
+    /// `detail` (`3/A501`), `sheet` (`SEE SHEET S-201`) or `section` (`SECTION 07 92 00`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The words as printed.
+    pub text: String,
+    pub target_sheet_number: Option<String>,
+    pub target_detail: Option<String>,
+    /// `07 92 00` form.
+    pub target_section: Option<String>,
+    /// `resolved`, `missing_sheet`, `missing_detail` or `missing_section`.
+    pub status: String,
+    pub target_sheet_id: Option<String>,
+    pub target_specification_id: Option<String>,
+    #[serde(rename = "box")]
+    pub bbox: Box01,
 }
 
 /// One row of a sheet's revision block.

@@ -17,6 +17,7 @@ mod page_images;
 mod plan_room;
 mod platform;
 mod project_reads;
+mod references;
 mod revisions;
 mod signed_uploads;
 mod submit;

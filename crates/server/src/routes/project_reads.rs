@@ -72,6 +72,19 @@ const PARTS: Listing = Listing {
     one: "section",
     extra: &[],
 };
+/// References printed on sheets; `status` here is their resolution, not the file's status.
+const REFERENCES: Listing = Listing {
+    kind: EntityKind::Reference,
+    many: "references",
+    one: "reference",
+    extra: &["sheetId", "pageNumber"],
+};
+const REFERENCE_STATUSES: [&str; 4] = [
+    "resolved",
+    "missing_sheet",
+    "missing_detail",
+    "missing_section",
+];
 const DOCS: Listing = Listing {
     kind: EntityKind::Doc,
     many: "docs",
@@ -117,6 +130,15 @@ fn filters(listing: &Listing, params: &Params) -> ApiResult<(Vec<Filter>, String
             "fileId" => eq(Col::FileId),
             "fileName" => Filter::FileNameContains(value.to_string()),
             "classification" => eq(Col::Classification),
+            "status" if listing.kind == EntityKind::Reference => {
+                if !REFERENCE_STATUSES.contains(&value) {
+                    return Err(ApiError::invalid(
+                        name,
+                        "status must be resolved, missing_sheet, missing_detail or missing_section",
+                    ));
+                }
+                eq(Col::RefStatus)
+            }
             "status" => eq(Col::FileStatus),
             "sheetNumber" => Filter::Eq(Col::SheetKey, sheet_key(value)),
             "sectionNumber" => Filter::Eq(Col::SectionKey, section_key(value)),
@@ -286,6 +308,7 @@ list_route!(list_sheets, SHEETS);
 list_route!(list_regions, REGIONS);
 list_route!(list_specifications, SPECS);
 list_route!(list_docs, DOCS);
+list_route!(list_references, REFERENCES);
 get_route!(get_file, FILES);
 get_route!(get_sheet, SHEETS);
 get_route!(get_region, REGIONS);

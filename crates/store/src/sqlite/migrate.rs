@@ -22,6 +22,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         6,
         include_str!("../../migrations/sqlite/0006_webhook_attempts.sql"),
     ),
+    (
+        7,
+        include_str!("../../migrations/sqlite/0007_references.sql"),
+    ),
 ];
 
 pub async fn apply(pool: &SqlitePool) -> Result<(), StoreError> {

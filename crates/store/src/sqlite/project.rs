@@ -19,8 +19,8 @@ pub(crate) async fn write_index(
         let seq: i64 = sqlx::query_scalar(
             "INSERT INTO entities (id, kind, org_id, project_id, job_id, file_id, file_name, classification, file_status,
                 parent_id, page_number, page_end, sheet_id, sheet_key, discipline, drawing_type, region_type, layout_type,
-                section_key, doc_type, data)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+                section_key, doc_type, ref_status, data)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
         )
         .bind(&e.id)
         .bind(e.kind.as_str())
@@ -42,6 +42,7 @@ pub(crate) async fn write_index(
         .bind(&e.layout_type)
         .bind(&e.section_key)
         .bind(&e.doc_type)
+        .bind(&e.ref_status)
         .bind(&e.data)
         .fetch_one(&mut **tx)
         .await?;
