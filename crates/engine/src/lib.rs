@@ -37,6 +37,7 @@ pub mod render;
 pub mod revision_block;
 pub mod revision_diff;
 pub mod sheet;
+pub mod sheet_index;
 pub mod spec_sections;
 pub mod text;
 

@@ -11,6 +11,7 @@
 //!   search text, page words); finalize writes them in the transaction that ends the job.
 //! - [`references`] resolves the callouts and references printed on sheets against the job and
 //!   its project.
+//! - [`sheet_index`] checks a set's drawing list against the sheets its job issued.
 //! - [`revisions`] pictures what changed when a job brings a new version of a project's sheet.
 //! - [`result`] turns engine output into Result v1; `plansift process` and finalize share it, so
 //!   the CLI and the server give the same answer for the same file.
@@ -24,6 +25,7 @@ pub mod references;
 pub mod result;
 pub mod revisions;
 pub mod runner;
+pub mod sheet_index;
 
 pub use process::process_file;
 pub use runner::{Runner, RunnerConfig};

@@ -55,6 +55,8 @@ pub fn process_file(file_name: &str, bytes: Vec<u8>, classification: Option<&str
         artifacts: None,
         artifact_url_prefix: None,
     });
+    let issued = crate::sheet_index::issued_sheets([&out.document]);
+    out.document.sheet_index = crate::sheet_index::check(&out.analysed, &issued);
     let mut targets = crate::references::Targets::default();
     targets.add_document(&out.document, &out.analysed);
     crate::references::attach_references(

@@ -56,7 +56,7 @@ pub fn index_document(input: &IndexInput<'_>, out: &mut ProjectIndex) {
             "fileId": d.document_id, "jobId": input.job_id, "fileName": d.file_name,
             "classification": d.classification, "status": d.status, "pageCount": d.page_count,
             "sheetCount": d.sheets.len(), "sha256": d.sha256, "createdAt": input.created_at,
-            "artifacts": file_artifacts,
+            "artifacts": file_artifacts, "sheetIndex": d.sheet_index,
         })
         .to_string(),
         ..base.clone()

@@ -449,6 +449,7 @@ pub fn build_document(mut input: DocumentInput<'_>) -> DocumentOutput {
         artifacts: document_artifacts,
         pages,
         sheets,
+        sheet_index: None,
         specifications,
         docs,
     };

@@ -487,6 +487,10 @@ impl Runner {
         for (_, out) in &built {
             targets.add_document(&out.document, &out.analysed);
         }
+        let issued = crate::sheet_index::issued_sheets(built.iter().map(|(_, o)| &o.document));
+        for (_, out) in &mut built {
+            out.document.sheet_index = crate::sheet_index::check(&out.analysed, &issued);
+        }
         for (d, mut out) in built {
             crate::references::attach_references(
                 &mut out.document,

@@ -39,6 +39,7 @@ fn summary(result: &Value) -> Value {
             "type": d["docType"], "title": d["title"], "pages": [d["pageStart"], d["pageEnd"]],
             "items": d["items"].as_array().unwrap().iter().map(|i| json!([i["label"], i["pageNumber"], i["references"]])).collect::<Vec<_>>(),
         })).collect::<Vec<_>>()),
+        "sheetIndexEntries": doc["sheetIndex"]["entries"].as_array().map(Vec::len),
         "errors": result["errors"].as_array().unwrap().iter().map(|e| e["code"].clone()).collect::<Vec<_>>(),
     })
 }

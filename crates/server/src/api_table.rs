@@ -185,6 +185,15 @@ pub fn open_api() -> Vec<Op> {
             get(reads::list_sheet_versions),
         ),
         op(
+            "/projects/{project_id}/sheet-index-report",
+            "get",
+            "The drawing lists of the project's files checked against the sheets of their jobs",
+            READ,
+            NoBody,
+            Object(200),
+            get(reads::sheet_index_report),
+        ),
+        op(
             "/projects/{project_id}/references",
             "get",
             "List the references printed on the project's sheets (status: resolved, missing_sheet, missing_detail, missing_section)",

@@ -340,8 +340,34 @@
         : h('p', { class: 'muted' }, 'Processed files appear here.'));
     };
     await refresh();
-    if (!mount(gen, tabs(project, 'overview'), uploadZone(p, refresh), h('h2', {}, 'Jobs'), jobsBox, h('h2', {}, 'Files'), filesBox)) return;
+    const checks = h('div', { 'data-testid': 'checks' });
+    if (!mount(gen, tabs(project, 'overview'), uploadZone(p, refresh), h('h2', {}, 'Jobs'), jobsBox, h('h2', {}, 'Files'), filesBox,
+      h('h2', {}, 'Checks'), checks)) return;
+    showChecks(p, checks).catch(e => checks.replaceChildren(h('p', { class: 'error' }, e.message)));
     timers.push(setInterval(() => { if (live(gen)) refresh().catch(() => {}); }, 2000));
+  }
+
+  /** The sheet index findings and the references that lead nowhere. */
+  async function showChecks(p, box) {
+    const [report, broken] = await Promise.all([
+      api(`/projects/${p}/sheet-index-report`),
+      Promise.all(['missing_sheet', 'missing_detail', 'missing_section'].map(s =>
+        api(`/projects/${p}/references?status=${s}&limit=100`))),
+    ]);
+    const findings = report.reports.flatMap(r => r.findings.map(f => h('tr', { 'data-testid': 'index-finding' },
+      h('td', {}, f.type.replaceAll('_', ' ')), h('td', {}, f.sheetNumber),
+      h('td', {}, f.listedTitle || ''), h('td', {}, f.issuedNumber && f.issuedNumber !== f.sheetNumber ? `${f.issuedNumber} — ` : '', f.issuedTitle || ''),
+      h('td', {}, f.sheetId ? h('a', { href: `#/p/${p}/sheets/${f.sheetId}` }, 'sheet') : r.fileName))));
+    const refs = broken.flatMap(b => b.references).map(r => h('tr', { 'data-testid': 'broken-reference' },
+      h('td', {}, r.status.replaceAll('_', ' ')), h('td', {}, r.text),
+      h('td', {}, h('a', { href: `#/p/${p}/sheets/${r.sheetId}` }, r.sheetNumber || r.fileName))));
+    box.replaceChildren(
+      report.reports.length
+        ? table(['Sheet index', 'Number', 'Listed title', 'Issued', ''], findings.length ? findings : [h('tr', {}, h('td', {}, 'The drawing list matches the sheets issued.'))], 'index-findings')
+        : h('p', { class: 'muted' }, 'No drawing list (sheet index) found in this project.'),
+      h('p', {}),
+      refs.length ? table(['Reference', 'As printed', 'On sheet'], refs, 'broken-references')
+        : h('p', { class: 'muted' }, 'Every reference printed on the sheets leads somewhere.'));
   }
 
   function uploadForm(jobId, row) {

@@ -100,6 +100,10 @@ pub struct ResultDocument {
     pub sheets: Vec<ResultSheet>,
     pub specifications: Option<Vec<ResultSpecSection>>,
     pub docs: Option<Vec<ResultDocSection>>,
+    /// The drawing list this document prints (a cover or general sheet), checked against the
+    /// sheets of its job; `null` when it has none.
+    #[serde(default)]
+    pub sheet_index: Option<ResultSheetIndex>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
@@ -264,4 +268,43 @@ pub struct ResultEvidence {
     #[serde(rename = "box")]
     pub bbox: Option<Box01>,
     pub source_catalog_uri: Option<String>,
+}
+
+/// A document's drawing list and how it compares with the sheets issued in the same job.
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultSheetIndex {
+    /// The page the list is printed on.
+    pub source_page: i64,
+    pub entries: Vec<ResultIndexEntry>,
+    pub findings: Vec<ResultIndexFinding>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultIndexEntry {
+    pub sheet_number: String,
+    pub sheet_title: String,
+    #[serde(rename = "box")]
+    pub bbox: Box01,
+}
+
+/// A difference between the list and the issued sheets.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultIndexFinding {
+    /// `missing_sheet` (listed, not issued), `extra_sheet` (issued, not listed),
+    /// `title_mismatch`, `number_format_mismatch` (`A101` listed, `A-101` issued).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The number as listed, or as issued for an extra sheet.
+    pub sheet_number: String,
+    pub listed_title: Option<String>,
+    pub issued_title: Option<String>,
+    pub issued_number: Option<String>,
+    /// The issued sheet, when there is one.
+    pub sheet_id: Option<String>,
+    /// The list entry's box on the source page, when listed.
+    #[serde(rename = "box")]
+    pub bbox: Option<Box01>,
 }

@@ -19,6 +19,7 @@ mod platform;
 mod project_reads;
 mod references;
 mod revisions;
+mod sheet_index;
 mod signed_uploads;
 mod submit;
 mod webhooks;

@@ -53,6 +53,8 @@ async fn no_route_shows_another_organizations_data() {
             format!("{p}/files/{file}/pages/1/image"),
             Value::Null,
         ),
+        ("GET", format!("{p}/references"), Value::Null),
+        ("GET", format!("{p}/sheet-index-report"), Value::Null),
         ("GET", format!("{p}/regions"), Value::Null),
         ("GET", format!("{p}/regions/{region}"), Value::Null),
         ("GET", format!("{p}/specifications"), Value::Null),

@@ -427,3 +427,53 @@ pub async fn get_spec_section(
         .await?,
     ))
 }
+
+/// `GET /projects/{p}/sheet-index-report`: the drawing list of every file of the project that
+/// prints one, with its findings against the sheets of the same job, and the findings counted
+/// by type.
+pub async fn sheet_index_report(
+    State(state): State<AppState>,
+    Auth(who, ..): Auth<Read>,
+    Path(project): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let project = load_project(state.meta.as_ref(), &who.org_id, &project).await?;
+    let mut reports = Vec::new();
+    let mut counts: HashMap<String, u64> = HashMap::new();
+    let mut after = None;
+    loop {
+        let page = state
+            .meta
+            .entities(&EntityQuery {
+                project_id: project.id.clone(),
+                kind: EntityKind::File,
+                filters: Vec::new(),
+                after,
+                limit: 500,
+            })
+            .await?;
+        after = page.rows.last().map(|r| r.seq);
+        for r in &page.rows {
+            let file: Value = serde_json::from_str(&r.data).map_err(ApiError::internal)?;
+            let index = &file["sheetIndex"];
+            if !index.is_object() {
+                continue;
+            }
+            for f in index["findings"].as_array().into_iter().flatten() {
+                *counts
+                    .entry(f["type"].as_str().unwrap_or_default().to_string())
+                    .or_default() += 1;
+            }
+            let mut report = json!({
+                "fileId": file["fileId"], "fileName": file["fileName"], "jobId": file["jobId"],
+            });
+            if let (Some(report), Some(index)) = (report.as_object_mut(), index.as_object()) {
+                report.extend(index.clone());
+            }
+            reports.push(report);
+        }
+        if page.rows.len() < 500 {
+            break;
+        }
+    }
+    Ok(Json(json!({ "reports": reports, "findingCounts": counts })))
+}
