@@ -40,6 +40,7 @@ pub mod sheet;
 pub mod sheet_index;
 pub mod spec_sections;
 pub mod text;
+mod word_rows;
 
 pub use analysis::{
     BOX_SCALE, DocumentAnalysis, PageAnalysis, PageWords, Sheet, TextLine, TextSource,

@@ -7,7 +7,8 @@
 //! counts when it has a date under the `DATE` column (a mark under the revision column and a
 //! description are read when present). Empty revision tables give nothing.
 
-use crate::analysis::{BOX_SCALE, PageWords};
+use crate::analysis::PageWords;
+use crate::word_rows::{Placed as W, placed, rows};
 
 /// One row of a revision block. Coordinates are normalized to the displayed page.
 #[derive(Clone, Debug, PartialEq)]
@@ -19,35 +20,11 @@ pub struct Revision {
     pub bbox: [f32; 4],
 }
 
-#[derive(Clone, Debug)]
-struct W {
-    text: String,
-    b: [f32; 4],
-}
-
-impl W {
-    fn cy(&self) -> f32 {
-        (self.b[1] + self.b[3]) / 2.0
-    }
-    fn h(&self) -> f32 {
-        self.b[3] - self.b[1]
-    }
-    fn key(&self) -> String {
-        self.text
-            .trim_end_matches([':', '.', '#'])
-            .to_ascii_uppercase()
-    }
-}
-
-fn words(p: &PageWords) -> Vec<W> {
-    p.text
-        .split_whitespace()
-        .zip(&p.boxes)
-        .map(|(t, b)| W {
-            text: t.to_string(),
-            b: b.map(|v| v as f32 / BOX_SCALE),
-        })
-        .collect()
+/// A word as header keys compare it: upper case, without a trailing `:`, `.` or `#`.
+fn key(w: &W) -> String {
+    w.text
+        .trim_end_matches([':', '.', '#'])
+        .to_ascii_uppercase()
 }
 
 fn is_rev_word(k: &str) -> bool {
@@ -67,22 +44,6 @@ fn numeric_date(s: &str) -> bool {
             .all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// Rows of words: groups whose vertical centres lie within half a word height.
-fn rows(mut ws: Vec<W>) -> Vec<Vec<W>> {
-    ws.sort_by(|a, b| a.cy().total_cmp(&b.cy()));
-    let mut out: Vec<Vec<W>> = Vec::new();
-    for w in ws {
-        match out.last_mut() {
-            Some(row) if (row[0].cy() - w.cy()).abs() <= row[0].h().max(w.h()) * 0.5 => row.push(w),
-            _ => out.push(vec![w]),
-        }
-    }
-    for row in &mut out {
-        row.sort_by(|a, b| a.b[0].total_cmp(&b.b[0]));
-    }
-    out
-}
-
 /// A header row: where its revision and `DATE` words stand, and its horizontal extent.
 #[derive(Clone, Copy, Debug)]
 struct Header {
@@ -94,7 +55,7 @@ struct Header {
 
 /// A revision word and `DATE` within 30% of the page width of each other.
 fn header(row: &[W]) -> Option<Header> {
-    let keys: Vec<String> = row.iter().map(W::key).collect();
+    let keys: Vec<String> = row.iter().map(key).collect();
     let date = keys.iter().position(|k| k == "DATE")?;
     let has_description = keys.iter().any(|k| k.starts_with("DESC"));
     let rev = keys.iter().position(|k| {
@@ -128,7 +89,7 @@ fn parse_row(row: &[W], h: &Header) -> Option<Revision> {
     let mut rest: Vec<&W> = Vec::new();
     let mut i = 0;
     while i < row.len() {
-        let k = row[i].key();
+        let k = key(&row[i]);
         let in_column = under(&row[i], &h.date, 0.02);
         if date.is_none() && in_column && numeric_date(&k) {
             date = Some(row[i].text.clone());
@@ -137,7 +98,7 @@ fn parse_row(row: &[W], h: &Header) -> Option<Revision> {
             && MONTHS.iter().any(|m| k.starts_with(m))
             && row
                 .get(i + 2)
-                .is_some_and(|y| y.key().len() == 4 && y.key().bytes().all(|b| b.is_ascii_digit()))
+                .is_some_and(|y| key(y).len() == 4 && key(y).bytes().all(|b| b.is_ascii_digit()))
         {
             date = Some(format!(
                 "{} {} {}",
@@ -188,8 +149,7 @@ fn parse_row(row: &[W], h: &Header) -> Option<Revision> {
 
 /// The revision rows of a drawing page, ordered by mark (numbers, then letters) as printed.
 pub fn revisions(page: &PageWords) -> Vec<Revision> {
-    let all = words(page);
-    let table = rows(all.clone());
+    let table = rows(placed(page), 0.5);
     let mut out = Vec::new();
     for (i, row) in table.iter().enumerate() {
         let Some(h) = header(row) else {
@@ -236,6 +196,7 @@ pub fn revisions(page: &PageWords) -> Vec<Revision> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::BOX_SCALE;
 
     /// A page of words: (text, left, top, right, bottom) normalized; one line each.
     fn page(words: &[(&str, f32, f32, f32, f32)]) -> PageWords {

@@ -9,6 +9,7 @@
 //! list with the sheets actually issued is the caller's: it knows the whole set.
 
 use crate::analysis::{BOX_SCALE, PageWords};
+use crate::word_rows::{Placed as W, placed, rows};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -30,47 +31,13 @@ static HEADING_RE: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 
-#[derive(Clone, Debug)]
-struct W {
-    text: String,
-    b: [f32; 4],
-}
-
-impl W {
-    fn cy(&self) -> f32 {
-        (self.b[1] + self.b[3]) / 2.0
-    }
-    fn h(&self) -> f32 {
-        self.b[3] - self.b[1]
-    }
-}
-
-fn rows(page: &PageWords) -> Vec<Vec<W>> {
-    let mut ws: Vec<W> = page
-        .text
-        .split_whitespace()
-        .zip(&page.boxes)
-        .map(|(t, b)| W {
-            text: t.to_string(),
-            b: b.map(|v| v as f32 / BOX_SCALE),
-        })
-        // Horizontal words only: vertical text does not make list rows.
-        .filter(|w| w.b[2] - w.b[0] >= (w.b[3] - w.b[1]) * 0.3 || w.text.chars().count() == 1)
+/// The page's horizontal words in rows: vertical text does not make list rows.
+fn list_rows(page: &PageWords) -> Vec<Vec<W>> {
+    let words = placed(page)
+        .into_iter()
+        .filter(|w| w.b[2] - w.b[0] >= w.h() * 0.3 || w.text.chars().count() == 1)
         .collect();
-    ws.sort_by(|a, b| a.cy().total_cmp(&b.cy()));
-    let mut out: Vec<Vec<W>> = Vec::new();
-    for w in ws {
-        match out.last_mut() {
-            Some(row) if (row[0].cy() - w.cy()).abs() <= row[0].h().max(w.h()) * 0.45 => {
-                row.push(w)
-            }
-            _ => out.push(vec![w]),
-        }
-    }
-    for row in &mut out {
-        row.sort_by(|a, b| a.b[0].total_cmp(&b.b[0]));
-    }
-    out
+    rows(words, 0.45)
 }
 
 fn number_of(w: &W) -> Option<String> {
@@ -156,7 +123,7 @@ fn heading_top(page: &PageWords) -> Option<f32> {
 /// The drawing list of a page, if it carries one: the entries below its heading.
 pub fn drawing_list(page: &PageWords) -> Option<Vec<IndexEntry>> {
     let top = heading_top(page)?;
-    let entries: Vec<IndexEntry> = rows(page)
+    let entries: Vec<IndexEntry> = list_rows(page)
         .iter()
         .flat_map(|r| entries_of(r))
         .filter(|e| e.bbox[1] >= top - 0.002)
