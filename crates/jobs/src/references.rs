@@ -14,7 +14,7 @@ use plansift_engine::references::{Reference, ReferenceKind, find_references};
 use plansift_store::{EntityKind, EntityQuery, MetaStore};
 use plansift_types::ids::{IdKind, new_id};
 use plansift_types::keys::{section_key, sheet_key};
-use plansift_types::result::{Box01, ResultDocument, ResultEvidence, ResultReference};
+use plansift_types::result::{ResultDocument, ResultEvidence, ResultReference};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -169,16 +169,6 @@ impl Targets {
     }
 }
 
-fn box01(b: [f32; 4]) -> Box01 {
-    let round = |v: f32| (v as f64 * 10000.0).round() / 10000.0;
-    Box01 {
-        left: round(b[0]),
-        top: round(b[1]),
-        right: round(b[2]),
-        bottom: round(b[3]),
-    }
-}
-
 /// Finds and resolves the references on every sheet of `document`, adding them to the sheets
 /// and as `reference` evidence.
 pub fn attach_references(
@@ -209,7 +199,7 @@ pub fn attach_references(
                 document_id: document.document_id.clone(),
                 page_number: sheet.page_number,
                 sheet_number: sheet.sheet_number.clone(),
-                bbox: Some(box01(r.bbox)),
+                bbox: Some(crate::result::box01_of(r.bbox)),
                 source_catalog_uri: project_id
                     .map(|p| format!("pgcat://{p}/sheet/{}", sheet.sheet_id)),
             });
@@ -223,7 +213,7 @@ pub fn attach_references(
                 status: status.into(),
                 target_sheet_id: sheet_id,
                 target_specification_id: spec_id,
-                bbox: box01(r.bbox),
+                bbox: crate::result::box01_of(r.bbox),
             });
         }
     }

@@ -71,12 +71,17 @@ pub struct DocumentOutput {
 }
 
 pub fn box01(r: &Rect) -> Box01 {
+    box01_of([r.x0, r.y0, r.x1, r.y1])
+}
+
+/// A normalized box (left, top, right, bottom) as the API writes it: four decimals.
+pub fn box01_of(b: [f32; 4]) -> Box01 {
     let round = |v: f32| (v as f64 * 10000.0).round() / 10000.0;
     Box01 {
-        left: round(r.x0),
-        top: round(r.y0),
-        right: round(r.x1),
-        bottom: round(r.y1),
+        left: round(b[0]),
+        top: round(b[1]),
+        right: round(b[2]),
+        bottom: round(b[3]),
     }
 }
 
@@ -252,12 +257,7 @@ pub fn build_document(mut input: DocumentInput<'_>) -> DocumentOutput {
                     mark: r.mark,
                     date: r.date,
                     description: r.description,
-                    bbox: box01(&Rect {
-                        x0: r.bbox[0],
-                        y0: r.bbox[1],
-                        x1: r.bbox[2],
-                        y1: r.bbox[3],
-                    }),
+                    bbox: box01_of(r.bbox),
                 })
                 .collect();
             ResultSheet {

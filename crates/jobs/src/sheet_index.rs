@@ -7,7 +7,7 @@ use plansift_engine::PageAnalysis;
 use plansift_engine::sheet_index::drawing_list;
 use plansift_types::keys::sheet_key;
 use plansift_types::result::{
-    Box01, ResultDocument, ResultIndexEntry, ResultIndexFinding, ResultSheetIndex,
+    ResultDocument, ResultIndexEntry, ResultIndexFinding, ResultSheetIndex,
 };
 
 /// A sheet the job issued: number as printed, title, id.
@@ -43,16 +43,6 @@ fn title_key(t: &str) -> String {
         .join(" ")
 }
 
-fn box01(b: [f32; 4]) -> Box01 {
-    let round = |v: f32| (v as f64 * 10000.0).round() / 10000.0;
-    Box01 {
-        left: round(b[0]),
-        top: round(b[1]),
-        right: round(b[2]),
-        bottom: round(b[3]),
-    }
-}
-
 /// The drawing list of a document (the first page that prints one) with its findings.
 pub fn check(pages: &[PageAnalysis], issued: &[Issued]) -> Option<ResultSheetIndex> {
     let (page, list) = pages
@@ -68,7 +58,7 @@ pub fn check(pages: &[PageAnalysis], issued: &[Issued]) -> Option<ResultSheetInd
             issued_title: sheet.and_then(|s| s.title.clone()),
             issued_number: sheet.map(|s| s.number.clone()),
             sheet_id: sheet.map(|s| s.sheet_id.clone()),
-            bbox: Some(box01(e.bbox)),
+            bbox: Some(crate::result::box01_of(e.bbox)),
         };
         match issued.iter().find(|s| sheet_key(&s.number) == key) {
             None => findings.push(finding("missing_sheet", None)),
@@ -103,7 +93,7 @@ pub fn check(pages: &[PageAnalysis], issued: &[Issued]) -> Option<ResultSheetInd
             .map(|e| ResultIndexEntry {
                 sheet_number: e.sheet_number,
                 sheet_title: e.sheet_title,
-                bbox: box01(e.bbox),
+                bbox: crate::result::box01_of(e.bbox),
             })
             .collect(),
         findings,

@@ -57,6 +57,17 @@ pub struct Upload<'a> {
 }
 
 impl<'a> Upload<'a> {
+    /// Bytes the test made, with their sha256 declared.
+    pub fn bytes(part: &'a str, name: &str, bytes: Vec<u8>, classification: &'a str) -> Upload<'a> {
+        Upload {
+            part,
+            name: name.into(),
+            sha256: Some(sha256_hex(&bytes)),
+            bytes,
+            classification: Some(classification),
+        }
+    }
+
     pub fn file(part: &'a str, path: &Path, classification: &'a str) -> Upload<'a> {
         let bytes = std::fs::read(path).unwrap();
         let sha = sha256_hex(&bytes);

@@ -15,13 +15,7 @@ fn size_of(png: &[u8]) -> (u32, u32) {
 async fn a_page_is_drawn_at_the_asked_size_once_and_served_like_an_artifact() {
     let app = spawn_app().await;
     let bytes = drawing_sheet("A-101", "FIRST FLOOR PLAN", &[], "");
-    let upload = Upload {
-        part: "file0",
-        name: "A-101.pdf".into(),
-        sha256: Some(sha256_hex(&bytes)),
-        bytes,
-        classification: Some("plans"),
-    };
+    let upload = Upload::bytes("file0", "A-101.pdf", bytes, "plans");
     let (_, done, result) = app.run_job("Zoom", vec![upload]).await;
     assert_eq!(done["status"], "completed");
     let project = done["projectId"].as_str().unwrap();

@@ -6,16 +6,6 @@ use crate::common::{SheetText, drawing_sheet};
 use crate::helpers::*;
 use serde_json::Value;
 
-fn upload(part: &'static str, name: &str, bytes: Vec<u8>, class: &'static str) -> Upload<'static> {
-    Upload {
-        part,
-        name: name.into(),
-        sha256: Some(sha256_hex(&bytes)),
-        bytes,
-        classification: Some(class),
-    }
-}
-
 /// `(sheet, type, target, status)` of every reference in a list, sorted.
 fn summary(list: &Value) -> Vec<(String, String, String, String)> {
     let mut out: Vec<_> = list
@@ -86,8 +76,8 @@ async fn callouts_resolve_against_the_job_and_the_project() {
         .upload(
             &job,
             vec![
-                upload("file0", "A-101.pdf", a101, "plans"),
-                upload("file1", "A201.pdf", a201, "plans"),
+                Upload::bytes("file0", "A-101.pdf", a101, "plans"),
+                Upload::bytes("file1", "A201.pdf", a201, "plans"),
             ],
         )
         .await;
@@ -173,8 +163,8 @@ async fn callouts_resolve_against_the_job_and_the_project() {
         .upload(
             &job2,
             vec![
-                upload("file0", "A-102.pdf", a102, "plans"),
-                upload("file1", "271500.pdf", spec, "specifications"),
+                Upload::bytes("file0", "A-102.pdf", a102, "plans"),
+                Upload::bytes("file1", "271500.pdf", spec, "specifications"),
             ],
         )
         .await;
@@ -208,8 +198,8 @@ async fn a_set_missing_sheets_reports_exactly_those_where_they_are_referenced() 
         .run_job(
             "Partial set",
             vec![
-                upload("file0", "A-101.pdf", sheet(1), "plans"),
-                upload("file1", "A-102.pdf", sheet(2), "plans"),
+                Upload::bytes("file0", "A-101.pdf", sheet(1), "plans"),
+                Upload::bytes("file1", "A-102.pdf", sheet(2), "plans"),
             ],
         )
         .await;
@@ -256,7 +246,7 @@ async fn on_a_corpus_set_the_match_lines_link_its_two_sheets_and_one_alone_misse
     let (_, done, _) = app
         .run_job(
             "First sheet only",
-            vec![upload("file0", "TS01.pdf", first, "plans")],
+            vec![Upload::bytes("file0", "TS01.pdf", first, "plans")],
         )
         .await;
     let project = done["projectId"].as_str().unwrap();

@@ -29,19 +29,11 @@ const REVISION_BLOCK: &[(f32, f32, f32, &str)] = &[
     (2450.0, 496.0, 9.0, "2026-11-15"),
 ];
 
-fn upload(name: &str, bytes: Vec<u8>) -> Upload<'static> {
-    Upload {
-        part: "file0",
-        name: name.into(),
-        sha256: Some(sha256_hex(&bytes)),
-        bytes,
-        classification: Some("plans"),
-    }
-}
-
 async fn run(app: &TestApp, project: &str, name: &str, bytes: Vec<u8>) -> (String, Value) {
     let job = app.create_job(project).await;
-    let (status, body) = app.upload(&job, vec![upload(name, bytes)]).await;
+    let (status, body) = app
+        .upload(&job, vec![Upload::bytes("file0", name, bytes, "plans")])
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(app.complete(&job).await.0, 202);
     let done = app.wait_job(&job).await;

@@ -6,16 +6,6 @@ use crate::common::drawing_sheet;
 use crate::helpers::*;
 use serde_json::Value;
 
-fn upload(part: &'static str, name: &str, bytes: Vec<u8>) -> Upload<'static> {
-    Upload {
-        part,
-        name: name.into(),
-        sha256: Some(sha256_hex(&bytes)),
-        bytes,
-        classification: Some("plans"),
-    }
-}
-
 #[tokio::test]
 async fn a_drawing_list_is_checked_against_the_sheets_of_its_job() {
     let app = spawn_app().await;
@@ -59,7 +49,7 @@ async fn a_drawing_list_is_checked_against_the_sheets_of_its_job() {
     let uploads = sheets
         .into_iter()
         .zip(parts)
-        .map(|((name, bytes), part)| upload(part, name, bytes))
+        .map(|((name, bytes), part)| Upload::bytes(part, name, bytes, "plans"))
         .collect();
     let (_, done, result) = app.run_job("Index", uploads).await;
     assert_eq!(done["status"], "completed", "{done}");
