@@ -29,10 +29,15 @@ const MIGRATIONS: &[(i64, &str)] = &[
 ];
 
 pub async fn apply(pool: &SqlitePool) -> Result<(), StoreError> {
+    apply_up_to(pool, i64::MAX).await
+}
+
+/// Applies the migrations numbered up to `last`.
+async fn apply_up_to(pool: &SqlitePool, last: i64) -> Result<(), StoreError> {
     sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
         .execute(pool)
         .await?;
-    for (version, sql) in MIGRATIONS {
+    for (version, sql) in MIGRATIONS.iter().filter(|m| m.0 <= last) {
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
         let done: Option<i64> =
             sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
@@ -67,4 +72,55 @@ pub async fn latest_applied(pool: &SqlitePool) -> Result<i64, StoreError> {
 
 pub fn latest_known() -> i64 {
     MIGRATIONS.last().map(|m| m.0).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::sqlite::SqliteConnectOptions;
+
+    #[tokio::test]
+    async fn rebuilding_the_entities_table_keeps_rows_seq_and_search() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = SqliteConnectOptions::new()
+            .filename(dir.path().join("m.db"))
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let pool = SqlitePool::connect_with(options).await.unwrap();
+        apply_up_to(&pool, 6).await.unwrap();
+        for sql in [
+            "INSERT INTO orgs (id, name, profile, created_at) VALUES ('org_1', 'o', '{}', '2026-01-01')",
+            "INSERT INTO projects (id, org_id, name, status, created_at, updated_at) VALUES ('proj_1', 'org_1', 'p', 'ready', '2026-01-01', '2026-01-01')",
+            "INSERT INTO jobs (id, org_id, project_id, status, created_at, updated_at) VALUES ('job_1', 'org_1', 'proj_1', 'completed', '2026-01-01', '2026-01-01')",
+            "INSERT INTO entities (seq, id, kind, org_id, project_id, job_id, file_id, file_name, classification, file_status, sheet_key, data)
+             VALUES (41, 'sheet_1', 'sheet', 'org_1', 'proj_1', 'job_1', 'doc_1', 'a.pdf', 'plans', 'completed', 'A101', '{}')",
+            "INSERT INTO search_fts (rowid, number, title, body) VALUES (41, 'A-101 A101', 'FIRST FLOOR PLAN', '')",
+        ] {
+            sqlx::query(sql).execute(&pool).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+        apply(&pool).await.unwrap();
+        assert_eq!(latest_applied(&pool).await.unwrap(), latest_known());
+        let (seq, key): (i64, String) =
+            sqlx::query_as("SELECT seq, sheet_key FROM entities WHERE id = 'sheet_1'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!((seq, key.as_str()), (41, "A101"));
+        let hit: i64 = sqlx::query_scalar(
+            "SELECT e.seq FROM search_fts JOIN entities e ON e.seq = search_fts.rowid WHERE search_fts MATCH 'FLOOR'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(hit, 41);
+        // New rows continue after the old ones, and the new kind is allowed.
+        let next: i64 = sqlx::query_scalar(
+            "INSERT INTO entities (id, kind, org_id, project_id, job_id, file_id, file_name, classification, file_status, ref_status, data)
+             VALUES ('ev_1', 'reference', 'org_1', 'proj_1', 'job_1', 'doc_1', 'a.pdf', 'plans', 'completed', 'missing_sheet', '{}') RETURNING seq",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(next, 42);
+    }
 }
