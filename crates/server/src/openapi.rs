@@ -54,6 +54,21 @@ fn operation(o: &Op) -> Value {
     if o.method == "get" && matches!(o.answer, Answer::Bytes) && !o.path.contains("{token}") {
         params.push(json!({ "name": "path", "in": "query", "required": true, "schema": { "type": "string" } }));
     }
+    let query = match o.path {
+        p if p.ends_with("/pages/{page}/image") => Some(vec!["width"]),
+        p if o.method == "get" => crate::routes::project_reads::query_parameters(p),
+        _ => None,
+    };
+    for name in query.into_iter().flatten() {
+        let schema = match name {
+            "limit" | "pageNumber" | "pageStart" | "pageEnd" | "width" => {
+                json!({ "type": "integer" })
+            }
+            "compact" | "current" => json!({ "type": "boolean" }),
+            _ => json!({ "type": "string" }),
+        };
+        params.push(json!({ "name": name, "in": "query", "required": false, "schema": schema }));
+    }
     let (status, content) = match o.answer {
         Answer::Wrapped(s, field, name) => (
             s,
@@ -172,5 +187,37 @@ mod tests {
             .map(|(_, ops)| ops.len())
             .sum();
         assert_eq!(count, ops);
+    }
+
+    #[test]
+    fn read_routes_list_their_query_parameters() {
+        let doc = super::document();
+        let names = |path: &str| -> Vec<String> {
+            doc["paths"][path]["get"]["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["in"] == "query")
+                .map(|p| p["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let sheets = names("/api/open/v1/projects/{project_id}/sheets");
+        for name in [
+            "limit",
+            "cursor",
+            "compact",
+            "sheetNumber",
+            "current",
+            "fileId",
+        ] {
+            assert!(sheets.iter().any(|n| n == name), "{name} in {sheets:?}");
+        }
+        assert!(names("/api/open/v1/projects/{project_id}/references").contains(&"status".into()));
+        assert_eq!(
+            names("/api/open/v1/projects/{project_id}/files/{file_id}/pages/{page}/image"),
+            ["width"]
+        );
+        let one = names("/api/open/v1/projects/{project_id}/sheets/{id}");
+        assert!(!one.contains(&"cursor".to_string()), "{one:?}");
     }
 }

@@ -92,6 +92,38 @@ const DOCS: Listing = Listing {
     extra: &["docType"],
 };
 
+/// The query parameters of a read route, by its path in the operation table (for the OpenAPI
+/// document): paging, the shared filters of §9 and the listing's own.
+pub fn query_parameters(path: &str) -> Option<Vec<&'static str>> {
+    let rest = path.strip_prefix("/projects/{project_id}/")?;
+    let listing = match rest {
+        "files" | "files/{id}" => &FILES,
+        "sheets" | "sheets/{id}" => &SHEETS,
+        "sheets/{id}/versions" => &VERSIONS,
+        "regions" | "regions/{id}" | "sheets/{id}/regions" => &REGIONS,
+        "specifications" | "specifications/{id}" => &SPECS,
+        "specifications/{id}/sections" | "specifications/{id}/sections/{section}" => &PARTS,
+        "docs" | "docs/{id}" => &DOCS,
+        "references" => &REFERENCES,
+        _ => return None,
+    };
+    let one = rest.ends_with('}');
+    let paging: &[&'static str] = if one {
+        &["compact"]
+    } else {
+        &["limit", "cursor", "compact"]
+    };
+    let shared = ["sheets", "fileId", "fileName", "classification", "status"];
+    Some(
+        paging
+            .iter()
+            .chain(&shared)
+            .chain(listing.extra)
+            .copied()
+            .collect(),
+    )
+}
+
 fn int(params: &Params, name: &str) -> ApiResult<Option<i64>> {
     params
         .get(name)
