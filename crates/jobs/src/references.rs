@@ -8,10 +8,14 @@
 //! (`1/PT-2` is a paint tag on a finish plan, not sheet PT-2) is not a reference into this set
 //! and is left out. A target sheet on which no view marks were found is taken as resolving its
 //! details; with marks, a detail that is not among them is `missing_detail`.
+//!
+//! A job's result keeps the resolution as it was when the job finished; the project's
+//! references follow the project: a job that brings a missing sheet or section resolves the
+//! earlier references to it ([`reresolve`]).
 
 use plansift_engine::PageAnalysis;
 use plansift_engine::references::{Reference, ReferenceKind, find_references};
-use plansift_store::{EntityKind, EntityQuery, MetaStore};
+use plansift_store::{Col, EntityKind, EntityQuery, EntityUpdate, Filter, MetaStore};
 use plansift_types::ids::{IdKind, new_id};
 use plansift_types::keys::{section_key, sheet_key};
 use plansift_types::result::{ResultDocument, ResultEvidence, ResultReference};
@@ -217,4 +221,103 @@ pub fn attach_references(
             });
         }
     }
+}
+
+/// The project's references that led nowhere and that `targets` (which now include this job)
+/// resolve or resolve differently, and the sheets that list them: the updates for the project
+/// index, written with the job.
+pub async fn reresolve(
+    meta: &dyn MetaStore,
+    project_id: &str,
+    targets: &Targets,
+) -> anyhow::Result<Vec<EntityUpdate>> {
+    let open = ["missing_sheet", "missing_detail", "missing_section"].map(String::from);
+    let mut updates = Vec::new();
+    let mut changed_on: HashMap<String, Vec<Value>> = HashMap::new();
+    let mut after = None;
+    loop {
+        let page = meta
+            .entities(&EntityQuery {
+                project_id: project_id.to_string(),
+                kind: EntityKind::Reference,
+                filters: vec![Filter::In(Col::RefStatus, open.to_vec())],
+                after,
+                limit: 1000,
+            })
+            .await?;
+        after = page.rows.last().map(|r| r.seq);
+        for row in &page.rows {
+            let mut data: Value = serde_json::from_str(&row.data)?;
+            let text = |k: &str| data[k].as_str().map(str::to_string);
+            let kind = match data["type"].as_str() {
+                Some("detail") => ReferenceKind::Detail,
+                Some("sheet") => ReferenceKind::Sheet,
+                Some("section") => ReferenceKind::Section,
+                _ => continue,
+            };
+            let reference = Reference {
+                kind,
+                text: text("text").unwrap_or_default(),
+                detail: text("targetDetail"),
+                sheet: text("targetSheetNumber"),
+                section: text("targetSection"),
+                bbox: [0.0; 4],
+            };
+            let Some((status, sheet_id, spec_id)) = targets.resolve(&reference) else {
+                continue;
+            };
+            if data["status"].as_str() == Some(status) {
+                continue;
+            }
+            data["status"] = status.into();
+            data["targetSheetId"] = sheet_id.into();
+            data["targetSpecificationId"] = spec_id.into();
+            if let Some(sheet) = data["sheetId"].as_str() {
+                changed_on
+                    .entry(sheet.to_string())
+                    .or_default()
+                    .push(data.clone());
+            }
+            updates.push(EntityUpdate {
+                id: row.id.clone(),
+                ref_status: Some(status.into()),
+                data: data.to_string(),
+            });
+        }
+        if page.rows.len() < 1000 {
+            break;
+        }
+    }
+    // The sheets carry their references too.
+    for (sheet_id, changed) in changed_on {
+        let page = meta
+            .entities(&EntityQuery {
+                project_id: project_id.to_string(),
+                kind: EntityKind::Sheet,
+                filters: vec![Filter::Eq(Col::Id, sheet_id.clone())],
+                after: None,
+                limit: 1,
+            })
+            .await?;
+        let Some(row) = page.rows.first() else {
+            continue;
+        };
+        let mut sheet: Value = serde_json::from_str(&row.data)?;
+        for r in sheet["references"].as_array_mut().into_iter().flatten() {
+            if let Some(new) = changed
+                .iter()
+                .find(|c| c["referenceId"] == r["referenceId"])
+            {
+                for k in ["status", "targetSheetId", "targetSpecificationId"] {
+                    r[k] = new[k].clone();
+                }
+            }
+        }
+        updates.push(EntityUpdate {
+            id: sheet_id,
+            ref_status: None,
+            data: sheet.to_string(),
+        });
+    }
+    Ok(updates)
 }

@@ -532,6 +532,8 @@ impl Runner {
             evidence.extend(out.evidence);
             errors.extend(out.errors);
         }
+        index.updates =
+            crate::references::reresolve(self.meta.as_ref(), &job.project_id, &targets).await?;
         let successful: i64 = documents.iter().map(|d| d.successful_page_count).sum();
         let any_failure = documents.iter().any(|d| d.status != "completed");
         let status = if successful == 0 {

@@ -106,6 +106,18 @@ pub struct ProjectIndex {
     pub pages: Vec<NewPageText>,
     /// Artifact paths the entities reference, with their content types.
     pub artifacts: Vec<(String, String)>,
+    /// Entities of earlier jobs that this job changes (references it resolves, and the sheets
+    /// that list them).
+    pub updates: Vec<EntityUpdate>,
+}
+
+/// New data for an entity of an earlier job of the project.
+#[derive(Clone, Debug, Default)]
+pub struct EntityUpdate {
+    pub id: String,
+    /// A reference's new resolution; `None` keeps the column.
+    pub ref_status: Option<String>,
+    pub data: String,
 }
 
 /// A column an entity query may filter on. Each maps to one fixed SQL column.

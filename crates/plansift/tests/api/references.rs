@@ -176,6 +176,64 @@ async fn callouts_resolve_against_the_job_and_the_project() {
         summary(&later["references"]).contains(&row("A-102", "section", "27 15 00", "resolved")),
         "{later}"
     );
+
+    // A job that brings the missing A-501 resolves the earlier callout to it in the project;
+    // the first job's result keeps what was true when it finished.
+    let (job3, _, third) = {
+        let job3 = app.create_job(&project).await;
+        let a501 = drawing_sheet("A-501", "DETAILS", &[], "");
+        let (status, body) = app
+            .upload(
+                &job3,
+                vec![Upload::bytes("file0", "A-501.pdf", a501, "plans")],
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(app.complete(&job3).await.0, 202);
+        let done = app.wait_job(&job3).await;
+        let (_, result) = app.get(&format!("/jobs/{job3}/result")).await;
+        (job3, done, result)
+    };
+    let a501_id = third["documents"][0]["sheets"][0]["sheetId"].clone();
+    let (_, now) = app.get(&format!("{p}/references?limit=500")).await;
+    let callout = now["references"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["targetSheetNumber"] == "A-501")
+        .unwrap();
+    assert_eq!(callout["status"], "resolved", "{job3}: {callout}");
+    assert_eq!(callout["targetSheetId"], a501_id);
+    let (_, missing) = app
+        .get(&format!("{p}/references?status=missing_sheet"))
+        .await;
+    assert_eq!(
+        missing["total"], 1,
+        "only S-101 is still missing: {missing}"
+    );
+    let (_, first_result) = app.get(&format!("/jobs/{job}/result")).await;
+    let before = first_result["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["sheets"].as_array().unwrap().iter())
+        .flat_map(|s| s["references"].as_array().unwrap().iter())
+        .find(|r| r["targetSheetNumber"] == "A-501")
+        .unwrap()
+        .clone();
+    assert_eq!(before["status"], "missing_sheet");
+    // The sheet that prints it tells the same as the references list.
+    let a101 = callout["sheetId"].as_str().unwrap();
+    let (_, sheet) = app.get(&format!("{p}/sheets/{a101}")).await;
+    let on_sheet = sheet["sheet"]["references"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["targetSheetNumber"] == "A-501")
+        .unwrap()
+        .clone();
+    assert_eq!(on_sheet["status"], "resolved");
+    assert_eq!(on_sheet["targetSheetId"], a501_id);
 }
 
 #[tokio::test]

@@ -74,6 +74,17 @@ pub(crate) async fn write_index(
         .execute(&mut **tx)
         .await?;
     }
+    for u in &index.updates {
+        sqlx::query(
+            "UPDATE entities SET ref_status = COALESCE(?, ref_status), data = ? WHERE id = ? AND project_id = ?",
+        )
+        .bind(&u.ref_status)
+        .bind(&u.data)
+        .bind(&u.id)
+        .bind(&job.project_id)
+        .execute(&mut **tx)
+        .await?;
+    }
     for (path, content_type) in &index.artifacts {
         sqlx::query("INSERT OR IGNORE INTO project_artifacts (project_id, path, content_type) VALUES (?, ?, ?)")
             .bind(&job.project_id)
