@@ -52,6 +52,11 @@ pub struct Reference {
 const SHEET: &str = r"[A-Z]{1,4}[-.]?\d{1,3}(?:\.\d{1,2})?[A-Z]?";
 
 static SHEET_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!("^{SHEET}$")).unwrap());
+
+/// Whether a word (upper case, trimmed) has the shape of a sheet number.
+pub(crate) fn is_sheet_number(word: &str) -> bool {
+    SHEET_RE.is_match(word)
+}
 static MARK_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:\d{1,2}[A-Z]?|[A-Z])$").unwrap());
 static CALLOUT_RE: LazyLock<Regex> =

@@ -24,8 +24,6 @@ pub struct IndexEntry {
     pub bbox: [f32; 4],
 }
 
-static SHEET_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[A-Z]{1,4}[-.]?\d{1,3}(?:\.\d{1,2})?[A-Z]?$").unwrap());
 static HEADING_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(SHEET|DRAWING)S?\s+(INDEX|LIST)\b|\bLIST\s+OF\s+(DRAWINGS|SHEETS)\b|\bINDEX\s+(OF|TO)\s+(DRAWINGS|SHEETS)\b")
         .unwrap()
@@ -45,7 +43,7 @@ fn number_of(w: &W) -> Option<String> {
         .text
         .trim_end_matches([',', ';', ':'])
         .to_ascii_uppercase();
-    (SHEET_RE.is_match(&t) && t.chars().any(|c| c.is_ascii_digit())).then_some(t)
+    crate::references::is_sheet_number(&t).then_some(t)
 }
 
 /// The entries of one row: a sheet number at the row's start or after a gap of more than three
