@@ -15,7 +15,7 @@
 
 use plansift_engine::PageAnalysis;
 use plansift_engine::references::{Reference, ReferenceKind, find_references};
-use plansift_store::{Col, EntityKind, EntityQuery, EntityUpdate, Filter, MetaStore};
+use plansift_store::{Col, EntityKind, EntityUpdate, Filter, MetaStore, all_entities};
 use plansift_types::ids::{IdKind, new_id};
 use plansift_types::keys::{section_key, sheet_key};
 use plansift_types::result::{ResultDocument, ResultEvidence, ResultReference};
@@ -88,47 +88,31 @@ impl Targets {
         meta: &dyn MetaStore,
         project_id: &str,
     ) -> anyhow::Result<()> {
-        let all = |kind| async move {
-            let mut rows = Vec::new();
-            let mut after = None;
-            loop {
-                let page = meta
-                    .entities(&EntityQuery {
-                        project_id: project_id.to_string(),
-                        kind,
-                        filters: Vec::new(),
-                        after,
-                        limit: 1000,
-                    })
-                    .await?;
-                let done = page.rows.len() < 1000;
-                after = page.rows.last().map(|r| r.seq);
-                for r in page.rows {
-                    rows.push(serde_json::from_str::<Value>(&r.data)?);
-                }
-                if done {
-                    return anyhow::Ok(rows);
-                }
-            }
+        let all = |kind, filters| async move {
+            all_entities(meta, project_id, kind, filters)
+                .await?
+                .iter()
+                .map(|r| serde_json::from_str::<Value>(&r.data))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(anyhow::Error::from)
         };
+        let views = VIEWS.iter().map(|v| v.to_string()).collect();
         let mut marks: HashMap<String, Vec<String>> = HashMap::new();
-        for r in all(EntityKind::Region).await? {
-            let view = r["regionType"].as_str().is_some_and(|t| VIEWS.contains(&t));
-            if let (true, Some(sheet), Some(mark)) = (
-                view,
-                r["sheetId"].as_str(),
-                r["label"].as_str().and_then(mark_of),
-            ) {
+        let view_regions = all(EntityKind::Region, vec![Filter::In(Col::RegionType, views)]);
+        for r in view_regions.await? {
+            if let (Some(sheet), Some(mark)) =
+                (r["sheetId"].as_str(), r["label"].as_str().and_then(mark_of))
+            {
                 marks.entry(sheet.to_string()).or_default().push(mark);
             }
         }
-        for s in all(EntityKind::Sheet).await? {
+        for s in all(EntityKind::Sheet, Vec::new()).await? {
             if let (Some(number), Some(id)) = (s["sheetNumber"].as_str(), s["sheetId"].as_str()) {
                 let m = marks.remove(id).unwrap_or_default();
                 self.add_sheet(number, id, m);
             }
         }
-        for s in all(EntityKind::Spec).await? {
+        for s in all(EntityKind::Spec, Vec::new()).await? {
             if let (Some(number), Some(id)) =
                 (s["sectionNumber"].as_str(), s["specificationId"].as_str())
             {
@@ -231,75 +215,53 @@ pub async fn reresolve(
     project_id: &str,
     targets: &Targets,
 ) -> anyhow::Result<Vec<EntityUpdate>> {
-    let open = ["missing_sheet", "missing_detail", "missing_section"].map(String::from);
+    let missing = ["missing_sheet", "missing_detail", "missing_section"].map(String::from);
+    let open = vec![Filter::In(Col::RefStatus, missing.to_vec())];
     let mut updates = Vec::new();
     let mut changed_on: HashMap<String, Vec<Value>> = HashMap::new();
-    let mut after = None;
-    loop {
-        let page = meta
-            .entities(&EntityQuery {
-                project_id: project_id.to_string(),
-                kind: EntityKind::Reference,
-                filters: vec![Filter::In(Col::RefStatus, open.to_vec())],
-                after,
-                limit: 1000,
-            })
-            .await?;
-        after = page.rows.last().map(|r| r.seq);
-        for row in &page.rows {
-            let mut data: Value = serde_json::from_str(&row.data)?;
-            let text = |k: &str| data[k].as_str().map(str::to_string);
-            let kind = match data["type"].as_str() {
-                Some("detail") => ReferenceKind::Detail,
-                Some("sheet") => ReferenceKind::Sheet,
-                Some("section") => ReferenceKind::Section,
-                _ => continue,
-            };
-            let reference = Reference {
-                kind,
-                text: text("text").unwrap_or_default(),
-                detail: text("targetDetail"),
-                sheet: text("targetSheetNumber"),
-                section: text("targetSection"),
-                bbox: [0.0; 4],
-            };
-            let Some((status, sheet_id, spec_id)) = targets.resolve(&reference) else {
-                continue;
-            };
-            if data["status"].as_str() == Some(status) {
-                continue;
-            }
-            data["status"] = status.into();
-            data["targetSheetId"] = sheet_id.into();
-            data["targetSpecificationId"] = spec_id.into();
-            if let Some(sheet) = data["sheetId"].as_str() {
-                changed_on
-                    .entry(sheet.to_string())
-                    .or_default()
-                    .push(data.clone());
-            }
-            updates.push(EntityUpdate {
-                id: row.id.clone(),
-                ref_status: Some(status.into()),
-                data: data.to_string(),
-            });
+    for row in &all_entities(meta, project_id, EntityKind::Reference, open).await? {
+        let mut data: Value = serde_json::from_str(&row.data)?;
+        let text = |k: &str| data[k].as_str().map(str::to_string);
+        let kind = match data["type"].as_str() {
+            Some("detail") => ReferenceKind::Detail,
+            Some("sheet") => ReferenceKind::Sheet,
+            Some("section") => ReferenceKind::Section,
+            _ => continue,
+        };
+        let reference = Reference {
+            kind,
+            text: text("text").unwrap_or_default(),
+            detail: text("targetDetail"),
+            sheet: text("targetSheetNumber"),
+            section: text("targetSection"),
+            bbox: [0.0; 4],
+        };
+        let Some((status, sheet_id, spec_id)) = targets.resolve(&reference) else {
+            continue;
+        };
+        if data["status"].as_str() == Some(status) {
+            continue;
         }
-        if page.rows.len() < 1000 {
-            break;
+        data["status"] = status.into();
+        data["targetSheetId"] = sheet_id.into();
+        data["targetSpecificationId"] = spec_id.into();
+        if let Some(sheet) = data["sheetId"].as_str() {
+            changed_on
+                .entry(sheet.to_string())
+                .or_default()
+                .push(data.clone());
         }
+        updates.push(EntityUpdate {
+            id: row.id.clone(),
+            ref_status: Some(status.into()),
+            data: data.to_string(),
+        });
     }
     // The sheets carry their references too.
     for (sheet_id, changed) in changed_on {
-        let page = meta
-            .entities(&EntityQuery {
-                project_id: project_id.to_string(),
-                kind: EntityKind::Sheet,
-                filters: vec![Filter::Eq(Col::Id, sheet_id.clone())],
-                after: None,
-                limit: 1,
-            })
-            .await?;
-        let Some(row) = page.rows.first() else {
+        let sheets = vec![Filter::Eq(Col::Id, sheet_id.clone())];
+        let found = all_entities(meta, project_id, EntityKind::Sheet, sheets).await?;
+        let Some(row) = found.first() else {
             continue;
         };
         let mut sheet: Value = serde_json::from_str(&row.data)?;

@@ -258,3 +258,31 @@ pub struct PageTextQuery {
     pub after: Option<i64>,
     pub limit: i64,
 }
+
+/// Every entity of one kind in a project that passes `filters`, in `seq` order, read page by
+/// page (for finalize and reports, which need the whole set).
+pub async fn all_entities(
+    meta: &dyn crate::MetaStore,
+    project_id: &str,
+    kind: EntityKind,
+    filters: Vec<Filter>,
+) -> Result<Vec<EntityRecord>, crate::StoreError> {
+    const PAGE: i64 = 1000;
+    let mut rows = Vec::new();
+    loop {
+        let page = meta
+            .entities(&EntityQuery {
+                project_id: project_id.to_string(),
+                kind,
+                filters: filters.clone(),
+                after: rows.last().map(|r: &EntityRecord| r.seq),
+                limit: PAGE,
+            })
+            .await?;
+        let done = (page.rows.len() as i64) < PAGE;
+        rows.extend(page.rows);
+        if done {
+            return Ok(rows);
+        }
+    }
+}

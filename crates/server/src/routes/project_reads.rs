@@ -8,7 +8,7 @@ use crate::state::AppState;
 use crate::views::load_project;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use plansift_store::{Col, EntityKind, EntityQuery, EntityRecord, Filter};
+use plansift_store::{Col, EntityKind, EntityQuery, EntityRecord, Filter, all_entities};
 use plansift_types::keys::{section_key, sheet_key};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -471,41 +471,31 @@ pub async fn sheet_index_report(
     let project = load_project(state.meta.as_ref(), &who.org_id, &project).await?;
     let mut reports = Vec::new();
     let mut counts: HashMap<String, u64> = HashMap::new();
-    let mut after = None;
-    loop {
-        let page = state
-            .meta
-            .entities(&EntityQuery {
-                project_id: project.id.clone(),
-                kind: EntityKind::File,
-                filters: Vec::new(),
-                after,
-                limit: 500,
-            })
-            .await?;
-        after = page.rows.last().map(|r| r.seq);
-        for r in &page.rows {
-            let file: Value = serde_json::from_str(&r.data).map_err(ApiError::internal)?;
-            let index = &file["sheetIndex"];
-            if !index.is_object() {
-                continue;
-            }
-            for f in index["findings"].as_array().into_iter().flatten() {
-                *counts
-                    .entry(f["type"].as_str().unwrap_or_default().to_string())
-                    .or_default() += 1;
-            }
-            let mut report = json!({
-                "fileId": file["fileId"], "fileName": file["fileName"], "jobId": file["jobId"],
-            });
-            if let (Some(report), Some(index)) = (report.as_object_mut(), index.as_object()) {
-                report.extend(index.clone());
-            }
-            reports.push(report);
+    let files = all_entities(
+        state.meta.as_ref(),
+        &project.id,
+        EntityKind::File,
+        Vec::new(),
+    )
+    .await?;
+    for r in &files {
+        let file: Value = serde_json::from_str(&r.data).map_err(ApiError::internal)?;
+        let index = &file["sheetIndex"];
+        if !index.is_object() {
+            continue;
         }
-        if page.rows.len() < 500 {
-            break;
+        for f in index["findings"].as_array().into_iter().flatten() {
+            *counts
+                .entry(f["type"].as_str().unwrap_or_default().to_string())
+                .or_default() += 1;
         }
+        let mut report = json!({
+            "fileId": file["fileId"], "fileName": file["fileName"], "jobId": file["jobId"],
+        });
+        if let (Some(report), Some(index)) = (report.as_object_mut(), index.as_object()) {
+            report.extend(index.clone());
+        }
+        reports.push(report);
     }
     Ok(Json(json!({ "reports": reports, "findingCounts": counts })))
 }
