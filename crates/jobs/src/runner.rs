@@ -480,10 +480,21 @@ impl Runner {
             built.push((d, out));
         }
         // References resolve against every document of this job and what the project holds.
+        // A job with no sheets and no sections prints no references and resolves none: it
+        // need not read the project's sheets, regions and sections.
+        let links = built.iter().any(|(_, o)| {
+            !o.document.sheets.is_empty()
+                || o.document
+                    .specifications
+                    .as_ref()
+                    .is_some_and(|s| !s.is_empty())
+        });
         let mut targets = crate::references::Targets::default();
-        targets
-            .add_project(self.meta.as_ref(), &job.project_id)
-            .await?;
+        if links {
+            targets
+                .add_project(self.meta.as_ref(), &job.project_id)
+                .await?;
+        }
         for (_, out) in &built {
             targets.add_document(&out.document, &out.analysed);
         }
@@ -532,8 +543,10 @@ impl Runner {
             evidence.extend(out.evidence);
             errors.extend(out.errors);
         }
-        index.updates =
-            crate::references::reresolve(self.meta.as_ref(), &job.project_id, &targets).await?;
+        if links {
+            index.updates =
+                crate::references::reresolve(self.meta.as_ref(), &job.project_id, &targets).await?;
+        }
         let successful: i64 = documents.iter().map(|d| d.successful_page_count).sum();
         let any_failure = documents.iter().any(|d| d.status != "completed");
         let status = if successful == 0 {
