@@ -4,16 +4,26 @@
 //!   pages, tasks with leases, idempotency records). Each method that changes a job's status
 //!   writes the status, its event, its outbox row and its ledger rows in one transaction. A
 //!   job's finalization also writes its [`project`] index: entities, search rows, page words.
-//!   [`sqlite::SqliteStore`] is the embedded implementation (WAL mode, migrations embedded).
+//!   [`sqlite::SqliteStore`] is the embedded implementation (WAL mode, migrations embedded);
+//!   [`postgres::PgStore`] the scale-out one (`FOR UPDATE SKIP LOCKED` claims, `tsvector`
+//!   search).
 //! - [`BlobStore`]: bytes. Writes go to a temporary name while hashing and are published under
-//!   their final key; [`local::LocalBlobStore`] keeps them on disk under the data directory.
+//!   their final key; [`local::LocalBlobStore`] keeps them on disk under the data directory,
+//!   [`s3::S3BlobStore`] in an S3-compatible object store.
+//!
+//! [`open`] picks the backends from their URLs.
 
 pub mod blob;
 pub mod local;
 pub mod meta;
+pub mod open;
+pub mod postgres;
 pub mod project;
 pub mod rows;
+pub mod s3;
 pub mod sqlite;
+#[doc(hidden)]
+pub mod testing;
 
 pub use blob::{BlobStore, BlobWriter, StagedBlob};
 pub use meta::{MetaStore, StoreError};

@@ -219,8 +219,10 @@ pub struct SearchQuery {
     pub org_id: String,
     /// Every project of the organization when `None`.
     pub project_id: Option<String>,
-    /// An FTS5 query, built by the caller from quoted terms.
-    pub fts: String,
+    /// Lower-case runs of letters and digits; each store quotes them into its own query syntax.
+    pub terms: Vec<String>,
+    /// Match entities holding any term (default: every term).
+    pub any: bool,
     pub filters: Vec<Filter>,
     pub limit: i64,
 }

@@ -1,19 +1,72 @@
 //! The behaviour every [`MetaStore`] must have, run against each implementation.
 
-use plansift_store::sqlite::SqliteStore;
 use plansift_store::*;
 use plansift_types::ids::{IdKind, new_id};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::HashSet;
+use std::sync::Arc;
 
-async fn sqlite() -> (SqliteStore, tempfile::TempDir) {
+/// A store and what keeps it alive (the SQLite file's folder).
+type Opened = (Arc<dyn MetaStore>, Option<tempfile::TempDir>);
+
+async fn sqlite() -> Opened {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("plansift.db"))
+    let store = plansift_store::sqlite::SqliteStore::open(&dir.path().join("plansift.db"))
         .await
         .unwrap();
-    (store, dir)
+    (Arc::new(store), Some(dir))
 }
+
+async fn postgres() -> Opened {
+    let url = plansift_store::testing::fresh_database().await;
+    let store = plansift_store::postgres::PgStore::open(&url).await.unwrap();
+    (Arc::new(store), None)
+}
+
+/// Every check of this file, once per backend.
+macro_rules! conformance {
+    ($backend:ident) => {
+        mod $backend {
+            #[tokio::test]
+            async fn pagination_visits_each_row_once_while_rows_are_added() {
+                let (store, _dir) = super::$backend().await;
+                for seed in 0..40 {
+                    super::walk_never_skips_or_repeats(store.as_ref(), seed).await;
+                }
+            }
+
+            #[tokio::test]
+            async fn index_is_written_once_per_job_and_scoped_to_its_project() {
+                let (store, _dir) = super::$backend().await;
+                super::index_is_written_once(store.as_ref()).await;
+            }
+
+            #[tokio::test]
+            async fn ledger_balances_under_random_jobs_cancels_and_grants() {
+                let (store, _dir) = super::$backend().await;
+                for seed in 0..60 {
+                    super::ledger_always_balances(store.as_ref(), seed).await;
+                }
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn concurrent_claims_take_each_task_once_and_lapsed_leases_return() {
+                let (store, _dir) = super::$backend().await;
+                super::claims_are_exclusive(store).await;
+            }
+
+            #[tokio::test]
+            async fn search_ranks_numbers_and_titles_and_quotes_terms() {
+                let (store, _dir) = super::$backend().await;
+                super::search_finds_terms(store.as_ref()).await;
+            }
+        }
+    };
+}
+
+conformance!(sqlite);
+conformance!(postgres);
 
 /// A finished job in `project` whose index adds `n` sheets, alternately Electrical and
 /// Mechanical.
@@ -122,21 +175,11 @@ async fn walk_never_skips_or_repeats(store: &dyn MetaStore, seed: u64) {
     assert_eq!(seen, expected, "seed {seed}: rows skipped or out of order");
 }
 
-#[tokio::test]
-async fn sqlite_pagination_visits_each_row_once_while_rows_are_added() {
-    let (store, _dir) = sqlite().await;
-    for seed in 0..40 {
-        walk_never_skips_or_repeats(&store, seed).await;
-    }
-}
-
-#[tokio::test]
-async fn sqlite_index_is_written_once_per_job_and_scoped_to_its_project() {
-    let (store, _dir) = sqlite().await;
+async fn index_is_written_once(store: &dyn MetaStore) {
     let (org, _) = store.ensure_org("conformance", 0).await.unwrap();
     let a = store.create_project(&org.id, "a", 0).await.unwrap();
     let b = store.create_project(&org.id, "b", 0).await.unwrap();
-    let ids = add_job(&store, &org.id, &a.id, 3).await;
+    let ids = add_job(store, &org.id, &a.id, 3).await;
     let query = |project: &str| EntityQuery {
         project_id: project.into(),
         kind: EntityKind::Sheet,
@@ -343,10 +386,139 @@ async fn ledger_always_balances(store: &dyn MetaStore, seed: u64) {
     }
 }
 
-#[tokio::test]
-async fn sqlite_ledger_balances_under_random_jobs_cancels_and_grants() {
-    let (store, _dir) = sqlite().await;
-    for seed in 0..60 {
-        ledger_always_balances(&store, seed).await;
+/// Workers claiming at once each get a different task; a task whose lease lapsed is claimed
+/// again (its attempts counted), and the old owner can no longer renew or finish it.
+async fn claims_are_exclusive(store: Arc<dyn MetaStore>) {
+    let (org, _) = store.ensure_org("claims", 100).await.unwrap();
+    // Each project queues one provisioning task.
+    for i in 0..24 {
+        store
+            .create_project(&org.id, &format!("p{i}"), 0)
+            .await
+            .unwrap();
     }
+    let mut claimers = Vec::new();
+    for w in 0..6 {
+        let store = store.clone();
+        claimers.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            while let Some(t) = store.claim_task(&format!("w{w}"), 60_000).await.unwrap() {
+                got.push(t.id);
+            }
+            got
+        }));
+    }
+    let mut all = Vec::new();
+    for c in claimers {
+        all.extend(c.await.unwrap());
+    }
+    let unique: HashSet<i64> = all.iter().copied().collect();
+    assert_eq!(all.len(), 24, "every task claimed");
+    assert_eq!(unique.len(), 24, "no task claimed twice");
+
+    // A lapsed lease: the task returns to the queue for another owner.
+    store.create_project(&org.id, "lapsed", 0).await.unwrap();
+    let first = store.claim_task("old", 1).await.unwrap().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let again = store.claim_task("new", 60_000).await.unwrap().unwrap();
+    assert_eq!(again.id, first.id);
+    assert_eq!(again.attempts, first.attempts + 1);
+    assert!(!store.renew_lease(first.id, "old", 60_000).await.unwrap());
+    assert!(store.renew_lease(again.id, "new", 60_000).await.unwrap());
+    store.finish_task(again.id, "new").await.unwrap();
+    assert!(store.claim_task("new", 60_000).await.unwrap().is_none());
+}
+
+/// Terms match whole words in numbers, titles and bodies; numbers outrank titles, titles
+/// outrank bodies; punctuation in a term is never query syntax.
+async fn search_finds_terms(store: &dyn MetaStore) {
+    let (org, _) = store.ensure_org("search", 0).await.unwrap();
+    let project = store.create_project(&org.id, "p", 0).await.unwrap();
+    let job = store
+        .create_job(NewJob {
+            org_id: org.id.clone(),
+            project_id: project.id.clone(),
+            external_id: None,
+            webhook_url: None,
+            webhook_secret: None,
+            ttl_days: 30,
+        })
+        .await
+        .unwrap();
+    let sheet = |number: &str, title: &str, body: &str| NewEntity {
+        id: new_id(IdKind::Sheet),
+        kind: EntityKind::Sheet,
+        file_id: "doc_1".into(),
+        file_name: "set.pdf".into(),
+        classification: "plans".into(),
+        file_status: "completed".into(),
+        data: "{}".into(),
+        search: Some(SearchText {
+            number: number.into(),
+            title: title.into(),
+            body: body.into(),
+        }),
+        ..Default::default()
+    };
+    let mut index = ProjectIndex::default();
+    index
+        .entities
+        .push(sheet("E-101", "LIGHTING PLAN", "panel schedule"));
+    index
+        .entities
+        .push(sheet("M-201", "MECHANICAL PLAN", "see E-101 for lighting"));
+    index
+        .entities
+        .push(sheet("A-101", "FLOOR PLAN", "lighting by others"));
+    let ids: Vec<String> = index.entities.iter().map(|e| e.id.clone()).collect();
+    store.index_job(&job.id, index).await.unwrap();
+    let search = |terms: &[&str], any: bool| SearchQuery {
+        org_id: org.id.clone(),
+        project_id: Some(project.id.clone()),
+        terms: terms.iter().map(|t| t.to_string()).collect(),
+        any,
+        filters: vec![],
+        limit: 10,
+    };
+    let hit_ids = |hits: &[SearchHit]| hits.iter().map(|h| h.entity.id.clone()).collect::<Vec<_>>();
+
+    let (hits, searched) = store.search(&search(&["lighting"], false)).await.unwrap();
+    assert_eq!(searched, 3);
+    assert_eq!(hits.len(), 3);
+    assert_eq!(hits[0].entity.id, ids[0], "the title match ranks first");
+    assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
+    assert!(hits[0].snippet.contains("«"), "{}", hits[0].snippet);
+
+    let (hits, _) = store.search(&search(&["e", "101"], false)).await.unwrap();
+    assert_eq!(
+        hits[0].entity.id, ids[0],
+        "the sheet numbered E-101 ranks first"
+    );
+    assert!(
+        hit_ids(&hits).contains(&ids[1]),
+        "the body that names E-101 matches too"
+    );
+
+    let (hits, _) = store
+        .search(&search(&["floor", "panel"], false))
+        .await
+        .unwrap();
+    assert!(hits.is_empty(), "every term must match");
+    let (hits, _) = store
+        .search(&search(&["floor", "panel"], true))
+        .await
+        .unwrap();
+    let mut found = hit_ids(&hits);
+    found.sort();
+    let mut expected = vec![ids[0].clone(), ids[2].clone()];
+    expected.sort();
+    assert_eq!(found, expected, "any term");
+
+    let (hits, _) = store
+        .search(&search(&["plan\" OR \"x", "*", "light"], true))
+        .await
+        .unwrap();
+    assert!(hits.iter().all(|h| !h.entity.id.is_empty()));
+    let (hits, _) = store.search(&search(&["light"], false)).await.unwrap();
+    assert!(hits.is_empty(), "a term matches whole words, not prefixes");
 }

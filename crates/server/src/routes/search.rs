@@ -40,15 +40,6 @@ fn terms(query: &str) -> Vec<String> {
         .collect()
 }
 
-/// Terms as an FTS5 query: each quoted (so nothing in them is syntax), joined by `op`.
-fn fts_query(terms: &[String], op: &str) -> String {
-    terms
-        .iter()
-        .map(|t| format!("\"{t}\""))
-        .collect::<Vec<_>>()
-        .join(op)
-}
-
 fn search_filters(body: &SearchBody) -> ApiResult<Vec<Filter>> {
     let mut filters = Vec::new();
     let kinds = match &body.entity_types {
@@ -163,13 +154,14 @@ async fn run_search(
     let mut q = SearchQuery {
         org_id: org_id.to_string(),
         project_id: project_id.map(str::to_string),
-        fts: fts_query(&terms, " "),
+        terms: terms.clone(),
+        any: false,
         filters,
         limit: max_hits,
     };
     let (mut hits, searched) = state.meta.search(&q).await?;
     if hits.is_empty() && terms.len() > 1 {
-        q.fts = fts_query(&terms, " OR ");
+        q.any = true;
         hits = state.meta.search(&q).await?.0;
     }
     let hits = hits
@@ -447,11 +439,6 @@ mod tests {
     fn query_terms_cannot_inject_fts_syntax() {
         let t = terms("sprinkler\" OR NEAR(x) * -col:");
         assert_eq!(t, ["sprinkler", "or", "near", "x", "col"]);
-        assert_eq!(
-            fts_query(&t[..2], " "),
-            "\"sprinkler\" \"or\"",
-            "every term is a quoted string"
-        );
         assert!(terms("  -- ** ").is_empty());
     }
 }

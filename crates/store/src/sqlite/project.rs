@@ -178,6 +178,15 @@ fn push_list(qb: &mut QueryBuilder<'_, Sqlite>, values: &[String]) {
     }
 }
 
+/// Terms as an FTS5 query: each quoted (so nothing in them is syntax), joined by AND or OR.
+fn fts_query(terms: &[String], any: bool) -> String {
+    let quoted: Vec<String> = terms
+        .iter()
+        .map(|t| format!("\"{}\"", t.replace('"', "")))
+        .collect();
+    quoted.join(if any { " OR " } else { " " })
+}
+
 fn record(r: &sqlx::sqlite::SqliteRow) -> Result<EntityRecord, StoreError> {
     let kind: String = r.try_get("kind")?;
     Ok(EntityRecord {
@@ -246,7 +255,7 @@ impl SqliteStore {
              WHERE search_fts MATCH ",
             superseded_sql("e.")
         ));
-        qb.push_bind(q.fts.clone());
+        qb.push_bind(fts_query(&q.terms, q.any));
         qb.push(" AND");
         scope(&mut qb);
         push_filters(&mut qb, &q.filters, "e.");
@@ -364,5 +373,15 @@ impl SqliteStore {
         .bind(project_id)
         .fetch_all(&self.pool)
         .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn terms_are_quoted_strings() {
+        let t = ["sprinkler".to_string(), "or".to_string()];
+        assert_eq!(super::fts_query(&t, false), "\"sprinkler\" \"or\"");
+        assert_eq!(super::fts_query(&t, true), "\"sprinkler\" OR \"or\"");
     }
 }
