@@ -4,7 +4,9 @@
 #   s3s-fs, an S3-compatible server from crates.io (built once into ~/.cache/plansift-tools).
 # `scripts/services.sh start` prints the variables the tests read, as `export` lines:
 #   eval "$(scripts/services.sh start)"
-# `scripts/services.sh stop` stops both. Safe to run again: running services are reused.
+# `scripts/services.sh stop` stops both; `fresh` stops them, drops their data and starts them
+# again (scripts/test.sh does, so databases of earlier runs do not pile up). Safe to run
+# again: running services are reused.
 set -euo pipefail
 cmd=${1:-start}
 state="${PLANSIFT_SERVICES_DIR:-${TMPDIR:-/tmp}/plansift-services}"
@@ -31,10 +33,12 @@ stop() {
   fi
 }
 
-if [ "$cmd" = stop ]; then
-  stop
-  exit 0
-fi
+case "$cmd" in
+  stop) stop; exit 0 ;;
+  fresh) stop; rm -rf "$state" ;;
+  start) ;;
+  *) echo "usage: scripts/services.sh start|stop|fresh" >&2; exit 2 ;;
+esac
 
 mkdir -p "$state"
 [ "$(id -u)" != 0 ] || chown postgres "$state" 2>/dev/null || true

@@ -14,6 +14,8 @@ command -v tesseract >/dev/null || need+=(tesseract-ocr tesseract-ocr-eng)
 # The browser tests of the plan room: Debian's Chromium, driven from Node.js.
 [ "${1:-}" != "--test" ] || command -v chromium >/dev/null || need+=(chromium)
 [ "${1:-}" != "--test" ] || command -v npm >/dev/null || need+=(nodejs npm)
+# The scale-out tests run on a real PostgreSQL server (scripts/services.sh starts it).
+[ "${1:-}" != "--test" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
   $sudo apt-get update -qq

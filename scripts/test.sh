@@ -21,9 +21,19 @@ fi
 echo "== the fuzz target builds (run it with: cd fuzz && cargo +nightly fuzz run page_analysis)"
 cargo check --quiet --manifest-path fuzz/Cargo.toml
 
-echo "== cargo test"
-cargo test --workspace --no-fail-fast 2>&1 | tee "${TMPDIR:-/tmp}/plansift-test.log"
+echo "== services: PostgreSQL and an S3-compatible server on loopback (scripts/services.sh)"
+services_env=$(scripts/services.sh fresh)
+eval "$services_env"
+
+log="${TMPDIR:-/tmp}/plansift-test.log"
+echo "== cargo test (the API suite on the embedded default: SQLite and local disk)"
+set +e
+cargo test --workspace --no-fail-fast 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
-passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "${TMPDIR:-/tmp}/plansift-test.log" | awk '{p+=$4; f+=$6} END {print p" passed, "f" failed"}')
+echo "== the API suite again on PostgreSQL + S3"
+PLANSIFT_TEST_BACKENDS=postgres-s3 cargo test -p plansift --test api --no-fail-fast 2>&1 | tee -a "$log"
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
+set -e
+passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$log" | awk '{p+=$4; f+=$6} END {print p" passed, "f" failed"}')
 echo "$passed"
 exit "$status"

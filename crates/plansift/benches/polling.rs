@@ -24,6 +24,8 @@ async fn main() {
     let data = tempfile::tempdir().unwrap();
     let app = plansift_server::App::start(plansift_server::AppConfig {
         data_dir: data.path().to_path_buf(),
+        backends: Default::default(),
+        api: true,
         listen: "127.0.0.1:0".parse().unwrap(),
         server: Default::default(),
         runner: Default::default(),

@@ -175,6 +175,8 @@ async fn main() {
 
     let data = tempfile::tempdir().unwrap();
     let app = plansift_server::App::start(plansift_server::AppConfig {
+        backends: Default::default(),
+        api: true,
         data_dir: data.path().to_path_buf(),
         listen: "127.0.0.1:0".parse().unwrap(),
         server: Default::default(),

@@ -1,8 +1,8 @@
-//! Administration from the command line, on the data directory (works while the server runs):
+//! Administration from the command line, on the server's stores (works while the server runs):
 //! organizations, credit grants, listing and revoking keys.
 
+use crate::cli::DataDir;
 use plansift_store::MetaStore;
-use std::path::PathBuf;
 
 async fn org_named(meta: &dyn MetaStore, name: &str) -> anyhow::Result<plansift_store::OrgRow> {
     meta.org_by_name(name)
@@ -11,12 +11,12 @@ async fn org_named(meta: &dyn MetaStore, name: &str) -> anyhow::Result<plansift_
 }
 
 /// `plansift orgs create NAME`: prints the new organization's id.
-pub async fn create_org(data_dir: PathBuf, name: String) -> anyhow::Result<()> {
+pub async fn create_org(data: DataDir, name: String) -> anyhow::Result<()> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 180 {
         anyhow::bail!("the name must be 1-180 characters");
     }
-    let (meta, _) = plansift_server::bootstrap(&data_dir, None).await?;
+    let meta = data.meta().await?;
     let org = meta.create_org(name).await?;
     println!("{}", org.id);
     Ok(())
@@ -24,7 +24,7 @@ pub async fn create_org(data_dir: PathBuf, name: String) -> anyhow::Result<()> {
 
 /// `plansift credits grant --org NAME AMOUNT`: prints the balance after.
 pub async fn grant(
-    data_dir: PathBuf,
+    data: DataDir,
     org: String,
     amount: i64,
     note: Option<String>,
@@ -32,7 +32,7 @@ pub async fn grant(
     if amount == 0 {
         anyhow::bail!("the amount must not be zero");
     }
-    let (meta, _) = plansift_server::bootstrap(&data_dir, None).await?;
+    let meta = data.meta().await?;
     let org = org_named(meta.as_ref(), &org).await?;
     let (_, balance) = meta.grant(&org.id, amount, note.as_deref()).await?;
     println!(
@@ -43,8 +43,8 @@ pub async fn grant(
 }
 
 /// `plansift keys list [--org NAME]`: one line a key.
-pub async fn list_keys(data_dir: PathBuf, org: String) -> anyhow::Result<()> {
-    let (meta, _) = plansift_server::bootstrap(&data_dir, None).await?;
+pub async fn list_keys(data: DataDir, org: String) -> anyhow::Result<()> {
+    let meta = data.meta().await?;
     let org = org_named(meta.as_ref(), &org).await?;
     let fmt = |t: &Option<plansift_types::time::Timestamp>| {
         t.as_ref()
@@ -69,8 +69,8 @@ pub async fn list_keys(data_dir: PathBuf, org: String) -> anyhow::Result<()> {
 }
 
 /// `plansift keys revoke KEY_ID`.
-pub async fn revoke_key(data_dir: PathBuf, key_id: String) -> anyhow::Result<()> {
-    let (meta, _) = plansift_server::bootstrap(&data_dir, None).await?;
+pub async fn revoke_key(data: DataDir, key_id: String) -> anyhow::Result<()> {
+    let meta = data.meta().await?;
     match meta.revoke_key(&key_id).await {
         Ok(_) => {
             println!("revoked {key_id}");

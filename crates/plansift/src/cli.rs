@@ -20,8 +20,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the API server with its workers on the embedded store.
+    /// Run the API server, with task loops unless --no-workers (embedded store by default;
+    /// PostgreSQL and S3 with --database-url and --blob-url).
     Serve(ServeArgs),
+    /// Run task loops only, sharing PostgreSQL and S3 with a `serve --no-workers` process;
+    /// answers /healthz, /readyz and /metrics on --listen.
+    Worker(WorkerArgs),
     /// Process one PDF and print its Result v1 JSON on stdout (no server, no data directory).
     Process {
         file: PathBuf,
@@ -118,10 +122,36 @@ enum CreditsCommand {
 }
 
 #[derive(Args)]
-struct DataDir {
-    /// Where the database and blobs live.
+pub(crate) struct DataDir {
+    /// Where the database and blobs live (and the admin token is written).
     #[arg(long, env = "PLANSIFT_DATA_DIR", default_value = "./plansift-data")]
     data_dir: PathBuf,
+    /// PostgreSQL instead of the SQLite file: postgres://user:password@host/database
+    /// (the database is created when missing).
+    #[arg(long, env = "PLANSIFT_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// An S3-compatible store instead of the blobs folder: s3://bucket/prefix, with the
+    /// endpoint, region and credentials in the AWS_* variables (AWS_ENDPOINT_URL, …).
+    #[arg(long, env = "PLANSIFT_BLOB_URL")]
+    blob_url: Option<String>,
+}
+
+impl DataDir {
+    fn backends(&self) -> plansift_store::open::Backends {
+        plansift_store::open::Backends {
+            database_url: self.database_url.clone(),
+            blob_url: self.blob_url.clone(),
+        }
+    }
+
+    /// The metadata store, migrated, with the bootstrap organization.
+    pub(crate) async fn meta(&self) -> anyhow::Result<std::sync::Arc<dyn MetaStore>> {
+        Ok(
+            plansift_server::bootstrap(&self.data_dir, &self.backends(), None)
+                .await?
+                .0,
+        )
+    }
 }
 
 #[derive(Args)]
@@ -134,18 +164,11 @@ struct ServeArgs {
     /// Base URL clients reach this server at (default: http://<listen address>).
     #[arg(long, env = "PLANSIFT_PUBLIC_URL")]
     public_url: Option<String>,
-    /// Task loops in this process (default: the number of cores).
-    #[arg(long, env = "PLANSIFT_WORKERS")]
-    workers: Option<usize>,
-    /// Run no task loops here (scale-out: workers run elsewhere).
+    #[command(flatten)]
+    tasks: TaskArgs,
+    /// Run no task loops here (scale-out: `plansift worker` processes run them).
     #[arg(long, env = "PLANSIFT_NO_WORKERS")]
     no_workers: bool,
-    /// Seconds a claimed task is leased before another worker may take it.
-    #[arg(long, env = "PLANSIFT_TASK_LEASE_SECS", default_value_t = 30)]
-    task_lease_secs: u64,
-    /// Pages per page task.
-    #[arg(long, env = "PLANSIFT_PAGES_PER_TASK", default_value_t = 16)]
-    pages_per_task: i64,
     /// Days a job may stay unfinished before it expires.
     #[arg(long, env = "PLANSIFT_JOB_TTL_DAYS", default_value_t = 7)]
     job_ttl_days: i64,
@@ -173,6 +196,48 @@ struct ServeArgs {
     /// Admin token for /api/open-api and /api/admin (default: generated into <data-dir>/admin-token).
     #[arg(long, env = "PLANSIFT_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
+}
+
+#[derive(Args)]
+struct WorkerArgs {
+    #[command(flatten)]
+    data: DataDir,
+    /// Address of the health and metrics endpoints.
+    #[arg(long, env = "PLANSIFT_WORKER_LISTEN", default_value = "127.0.0.1:8081")]
+    listen: SocketAddr,
+    /// Base URL clients reach the API process at: results link their artifacts under it.
+    #[arg(long, env = "PLANSIFT_PUBLIC_URL")]
+    public_url: String,
+    #[command(flatten)]
+    tasks: TaskArgs,
+}
+
+/// How a process runs tasks.
+#[derive(Args)]
+struct TaskArgs {
+    /// Task loops in this process (default: the number of cores).
+    #[arg(long, env = "PLANSIFT_WORKERS")]
+    workers: Option<usize>,
+    /// Seconds a claimed task is leased before another worker may take it.
+    #[arg(long, env = "PLANSIFT_TASK_LEASE_SECS", default_value_t = 30)]
+    task_lease_secs: u64,
+    /// Pages per page task.
+    #[arg(long, env = "PLANSIFT_PAGES_PER_TASK", default_value_t = 16)]
+    pages_per_task: i64,
+}
+
+impl TaskArgs {
+    fn runner(&self) -> plansift_jobs::RunnerConfig {
+        let mut runner = plansift_jobs::RunnerConfig {
+            lease: Duration::from_secs(self.task_lease_secs.max(1)),
+            pages_per_task: self.pages_per_task.max(1),
+            ..Default::default()
+        };
+        if let Some(w) = self.workers {
+            runner.workers = w.max(1);
+        }
+        runner
+    }
 }
 
 #[derive(Subcommand)]
@@ -220,17 +285,18 @@ pub fn run() -> ExitCode {
             process(&file, classification.as_deref(), artifacts.as_deref())
         }
         Command::Serve(args) => runtime(serve(args)),
+        Command::Worker(args) => runtime(worker(args)),
         Command::Keys(KeysCommand::Create {
             data,
             org,
             label,
             scopes,
-        }) => runtime(create_key(data.data_dir, org, label, scopes)),
+        }) => runtime(create_key(data, org, label, scopes)),
         Command::Keys(KeysCommand::List { data, org }) => {
-            runtime(crate::admin_cli::list_keys(data.data_dir, org))
+            runtime(crate::admin_cli::list_keys(data, org))
         }
         Command::Keys(KeysCommand::Revoke { data, key_id }) => {
-            runtime(crate::admin_cli::revoke_key(data.data_dir, key_id))
+            runtime(crate::admin_cli::revoke_key(data, key_id))
         }
         Command::Submit {
             client,
@@ -254,14 +320,14 @@ pub fn run() -> ExitCode {
             runtime_code(crate::submit::watch(client.server, client.key, job))
         }
         Command::Orgs(OrgsCommand::Create { data, name }) => {
-            runtime(crate::admin_cli::create_org(data.data_dir, name))
+            runtime(crate::admin_cli::create_org(data, name))
         }
         Command::Credits(CreditsCommand::Grant {
             data,
             org,
             amount,
             note,
-        }) => runtime(crate::admin_cli::grant(data.data_dir, org, amount, note)),
+        }) => runtime(crate::admin_cli::grant(data, org, amount, note)),
     }
 }
 
@@ -303,15 +369,9 @@ fn runtime_code(fut: impl std::future::Future<Output = anyhow::Result<ExitCode>>
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     init_tracing();
-    let mut runner = plansift_jobs::RunnerConfig {
-        lease: Duration::from_secs(args.task_lease_secs.max(1)),
-        pages_per_task: args.pages_per_task.max(1),
-        ..Default::default()
-    };
-    if let Some(w) = args.workers {
-        runner.workers = w.max(1);
-    }
     let config = plansift_server::AppConfig {
+        backends: args.data.backends(),
+        api: true,
         data_dir: args.data.data_dir,
         listen: args.listen,
         server: plansift_server::ServerConfig {
@@ -328,10 +388,32 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 .max(plansift_server::routes::signed_uploads::MIN_PART_SIZE),
             ..Default::default()
         },
-        runner,
+        runner: args.tasks.runner(),
         workers: !args.no_workers,
         admin_token: args.admin_token,
     };
+    run_app(config).await
+}
+
+async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
+    init_tracing();
+    let config = plansift_server::AppConfig {
+        backends: args.data.backends(),
+        api: false,
+        data_dir: args.data.data_dir,
+        listen: args.listen,
+        server: plansift_server::ServerConfig {
+            public_base_url: args.public_url,
+            ..Default::default()
+        },
+        runner: args.tasks.runner(),
+        workers: true,
+        admin_token: None,
+    };
+    run_app(config).await
+}
+
+async fn run_app(config: plansift_server::AppConfig) -> anyhow::Result<()> {
     let app = plansift_server::App::start(config).await?;
     shutdown_signal().await;
     tracing::info!("shutting down");
@@ -362,7 +444,7 @@ async fn shutdown_signal() {
 }
 
 async fn create_key(
-    data_dir: PathBuf,
+    data: DataDir,
     org: String,
     label: String,
     scopes: String,
@@ -371,7 +453,7 @@ async fn create_key(
     if label.trim().is_empty() || label.chars().count() > 120 {
         anyhow::bail!("--label must be 1-120 characters");
     }
-    let (meta, _) = plansift_server::bootstrap(&data_dir, None).await?;
+    let meta = data.meta().await?;
     let org_row = meta
         .org_by_name(&org)
         .await?

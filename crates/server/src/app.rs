@@ -1,9 +1,11 @@
-//! One running Plansift process: data directory, stores, runner and HTTP listener.
+//! One running Plansift process: data directory, stores, runner and HTTP listener. The API
+//! process (`serve`) answers the whole API and delivers webhooks, with task loops unless
+//! `--no-workers`; a worker process (`worker`) runs task loops and answers only health and
+//! metrics.
 
 use crate::state::{AppState, ServerConfig};
 use plansift_jobs::{Runner, RunnerConfig};
-use plansift_store::local::LocalBlobStore;
-use plansift_store::sqlite::SqliteStore;
+use plansift_store::open::{Backends, open_blobs, open_meta};
 use plansift_store::{BlobStore, MetaStore};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -18,6 +20,11 @@ pub const DEFAULT_ORG: &str = "default";
 #[derive(Clone, Debug)]
 pub struct AppConfig {
     pub data_dir: PathBuf,
+    /// PostgreSQL and S3 instead of the files under `data_dir`.
+    pub backends: Backends,
+    /// Answer the API and deliver webhooks (`serve`); false for `worker`, which answers only
+    /// `/healthz`, `/readyz` and `/metrics`.
+    pub api: bool,
     pub listen: SocketAddr,
     pub server: ServerConfig,
     pub runner: RunnerConfig,
@@ -35,15 +42,16 @@ pub struct App {
     runner: Option<tokio::task::JoinHandle<()>>,
 }
 
-/// Opens the stores under a data directory, creating it, applying migrations, and creating the
-/// bootstrap organization and admin token on first start.
+/// Opens the stores (under a data directory, or PostgreSQL and S3), creating the directory,
+/// applying migrations, and creating the bootstrap organization and admin token on first start.
 pub async fn bootstrap(
     data_dir: &Path,
+    backends: &Backends,
     admin_token: Option<&str>,
-) -> anyhow::Result<(Arc<SqliteStore>, Arc<LocalBlobStore>)> {
+) -> anyhow::Result<(Arc<dyn MetaStore>, Arc<dyn BlobStore>)> {
     tokio::fs::create_dir_all(data_dir).await?;
-    let meta = Arc::new(SqliteStore::open(&data_dir.join("plansift.db")).await?);
-    let blobs = Arc::new(LocalBlobStore::open(&data_dir.join("blobs")).await?);
+    let meta = open_meta(backends, data_dir).await?;
+    let blobs = open_blobs(backends, data_dir).await?;
     let (org, created) = meta.ensure_org(DEFAULT_ORG, BOOTSTRAP_GRANT).await?;
     if created {
         tracing::info!(org = %org.id, data_dir = %data_dir.display(), "first start: created the default organization");
@@ -75,9 +83,12 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
 
 impl App {
     pub async fn start(config: AppConfig) -> anyhow::Result<App> {
-        let (meta, blobs) = bootstrap(&config.data_dir, config.admin_token.as_deref()).await?;
-        let meta: Arc<dyn MetaStore> = meta;
-        let blobs: Arc<dyn BlobStore> = blobs;
+        let (meta, blobs) = bootstrap(
+            &config.data_dir,
+            &config.backends,
+            config.admin_token.as_deref(),
+        )
+        .await?;
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let mut server_config = config.server.clone();
@@ -104,18 +115,32 @@ impl App {
             )),
         };
         let (shutdown, rx) = watch::channel(false);
-        let runner = config.workers.then(|| {
+        let mut background = Vec::new();
+        if config.workers || !config.api {
             let mut rc = config.runner.clone();
             rc.public_base_url = server_config.public_base_url.clone();
             let runner = Runner::new(meta.clone(), blobs.clone(), rc);
-            let deliverer = tokio::spawn(crate::webhooks::run(state.clone(), rx.clone()));
-            let runner = tokio::spawn(runner.run(rx.clone()));
+            background.push(tokio::spawn(runner.run(rx.clone())));
+        }
+        if config.api {
+            background.push(tokio::spawn(crate::webhooks::run(
+                state.clone(),
+                rx.clone(),
+            )));
+        }
+        let runner = (!background.is_empty()).then(|| {
             tokio::spawn(async move {
-                let _ = runner.await;
-                let _ = deliverer.await;
+                for task in background {
+                    let _ = task.await;
+                }
             })
         });
-        let app = crate::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let router = if config.api {
+            crate::router(state.clone())
+        } else {
+            crate::operational_router(state.clone())
+        };
+        let app = router.into_make_service_with_connect_info::<SocketAddr>();
         let mut server_rx = rx.clone();
         let server = tokio::spawn(async move {
             axum::serve(listener, app)
@@ -124,7 +149,7 @@ impl App {
                 })
                 .await
         });
-        tracing::info!(%addr, "listening");
+        tracing::info!(%addr, backends = %config.backends.describe(), role = if config.api { "api" } else { "worker" }, "listening");
         Ok(App {
             addr,
             state,

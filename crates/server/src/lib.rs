@@ -30,6 +30,16 @@ use api_table::JSON_BODY_LIMIT;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 
+/// What a worker process answers: `/healthz`, `/readyz` and `/metrics`.
+pub fn operational_router(state: AppState) -> Router {
+    api_table::router_of(api_table::operational())
+        .fallback(request_id::not_found)
+        .method_not_allowed_fallback(request_id::method_not_allowed)
+        .layer(axum::middleware::from_fn(request_id::middleware))
+        .route_layer(axum::middleware::from_fn(metrics::count))
+        .with_state(state)
+}
+
 pub fn router(state: AppState) -> Router {
     let api = api_table::router_of(api_table::open_api())
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))

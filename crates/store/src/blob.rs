@@ -46,6 +46,8 @@ pub trait BlobStore: Send + Sync + 'static {
     /// e.g. after a crash); how many.
     async fn sweep_temporaries(&self, age: std::time::Duration) -> io::Result<u64>;
     async fn exists(&self, key: &str) -> io::Result<bool>;
+    /// Every published key that starts with `prefix/`, in no particular order.
+    async fn keys(&self, prefix: &str) -> io::Result<Vec<String>>;
 
     /// Writes small bytes under a key in one step (stage, write, publish).
     async fn put(&self, key: &str, bytes: &[u8]) -> io::Result<StagedBlob> {

@@ -161,4 +161,34 @@ impl BlobStore for LocalBlobStore {
     async fn exists(&self, key: &str) -> io::Result<bool> {
         tokio::fs::try_exists(self.path(key)?).await
     }
+
+    async fn keys(&self, prefix: &str) -> io::Result<Vec<String>> {
+        let prefix = prefix.trim_end_matches('/');
+        let mut out = Vec::new();
+        let mut dirs = vec![(self.path(prefix)?, prefix.to_string())];
+        while let Some((dir, key)) = dirs.pop() {
+            let mut entries = match tokio::fs::read_dir(&dir).await {
+                Ok(entries) => entries,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                    ) =>
+                {
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            while let Some(entry) = entries.next_entry().await? {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let child = format!("{key}/{name}");
+                if entry.file_type().await?.is_dir() {
+                    dirs.push((entry.path(), child));
+                } else {
+                    out.push(child);
+                }
+            }
+        }
+        Ok(out)
+    }
 }

@@ -275,6 +275,21 @@ impl BlobStore for S3BlobStore {
         Ok(n)
     }
 
+    async fn keys(&self, prefix: &str) -> io::Result<Vec<String>> {
+        let under = self.path(prefix.trim_end_matches('/'))?;
+        let strip = if self.prefix.is_empty() {
+            0
+        } else {
+            self.prefix.len() + 1
+        };
+        self.store
+            .list(Some(&under))
+            .map_ok(|meta| meta.location.as_ref()[strip..].to_string())
+            .try_collect()
+            .await
+            .map_err(io_err)
+    }
+
     async fn exists(&self, key: &str) -> io::Result<bool> {
         match self.store.head(&self.path(key)?).await {
             Ok(_) => Ok(true),

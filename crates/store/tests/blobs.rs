@@ -154,7 +154,12 @@ async fn prefixes_and_keys(store: &dyn BlobStore) {
     ] {
         store.put(key, key.as_bytes()).await.unwrap();
     }
+    let mut keys = store.keys("artifacts/doc_1").await.unwrap();
+    keys.sort();
+    assert_eq!(keys, ["artifacts/doc_1/a.png", "artifacts/doc_1/b/c.png"]);
+    assert!(store.keys("artifacts/none").await.unwrap().is_empty());
     store.delete_prefix("artifacts/doc_1").await.unwrap();
+    assert!(store.keys("artifacts/doc_1").await.unwrap().is_empty());
     assert!(!store.exists("artifacts/doc_1/a.png").await.unwrap());
     assert!(!store.exists("artifacts/doc_1/b/c.png").await.unwrap());
     assert!(store.exists("artifacts/doc_2/a.png").await.unwrap());

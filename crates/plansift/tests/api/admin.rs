@@ -3,7 +3,6 @@
 
 use crate::helpers::*;
 use serde_json::{Value, json};
-use std::process::Command;
 
 impl TestApp {
     fn admin_token(&self) -> String {
@@ -303,7 +302,7 @@ async fn a_blocked_job_resumes_after_a_grant_and_the_ledger_adds_up() {
 fn the_cli_manages_organizations_credits_and_keys() {
     let data = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_plansift"))
+        let out = plansift_command(data.path())
             .args(args)
             .arg("--data-dir")
             .arg(data.path())

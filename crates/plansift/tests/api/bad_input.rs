@@ -3,6 +3,7 @@
 use crate::helpers::*;
 use plansift_types::Scope;
 use serde_json::json;
+use std::time::Duration;
 
 #[tokio::test]
 async fn missing_unknown_or_underscoped_keys_are_refused() {
@@ -152,18 +153,15 @@ async fn malformed_metadata_or_an_undescribed_part_stores_nothing() {
     let (_, body) = app.get(&format!("/jobs/{job}")).await;
     assert_eq!(body["job"]["status"], "awaiting_uploads");
     assert_eq!(body["job"]["files"].as_array().unwrap().len(), 0);
-    assert_no_blobs(&app);
+    assert_no_blobs(&app).await;
 }
 
-fn assert_no_blobs(app: &TestApp) {
-    let blobs = app.data.path().join("blobs");
-    let count = |dir: &std::path::Path| std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
-    assert_eq!(
-        count(&blobs.join("documents")),
-        0,
-        "a document blob was kept"
-    );
-    assert_eq!(count(&blobs.join("tmp")), 0, "a temporary blob was kept");
+async fn assert_no_blobs(app: &TestApp) {
+    let blobs = &app.app.as_ref().unwrap().state.blobs;
+    let kept = blobs.keys("documents").await.unwrap();
+    assert!(kept.is_empty(), "a document blob was kept: {kept:?}");
+    let swept = blobs.sweep_temporaries(Duration::ZERO).await.unwrap();
+    assert_eq!(swept, 0, "a temporary blob was kept");
 }
 
 #[tokio::test]
@@ -190,7 +188,7 @@ async fn a_wrong_declared_sha256_is_refused_and_nothing_is_kept() {
     );
     let (_, body) = app.get(&format!("/jobs/{job}")).await;
     assert_eq!(body["job"]["files"].as_array().unwrap().len(), 0);
-    assert_no_blobs(&app);
+    assert_no_blobs(&app).await;
 }
 
 #[tokio::test]

@@ -3,9 +3,8 @@
 //! And while a multipart upload is half done: the parts already sent survive.
 
 use crate::helpers::*;
-use plansift_store::MetaStore;
 use serde_json::{Value, json};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 fn free_port() -> u16 {
@@ -33,7 +32,7 @@ impl Drop for Server {
 }
 
 fn start(data: &std::path::Path, port: u16) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_plansift"))
+    let child = plansift_command(data)
         .args(["serve", "--data-dir"])
         .arg(data)
         .args([
@@ -81,7 +80,7 @@ async fn key_project_job(
     data: &std::path::Path,
     port: u16,
 ) -> (String, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_plansift"))
+    let out = plansift_command(data)
         .args(["keys", "create", "--data-dir"])
         .arg(data)
         .args(["--label", "crash", "--scopes", "jobs:read,jobs:write"])
@@ -192,9 +191,7 @@ async fn sigkill_during_processing_loses_and_repeats_nothing() {
     assert_eq!(done["failedPageCount"], 0);
     assert_eq!(done["billing"]["creditsDebited"], 380);
 
-    let meta = plansift_store::sqlite::SqliteStore::open(&data.path().join("plansift.db"))
-        .await
-        .unwrap();
+    let (meta, blobs) = open_stores(data.path()).await;
     let org = meta.org_by_name("default").await.unwrap().unwrap();
     let ledger = meta.ledger(&org.id).await.unwrap();
     let entries: Vec<_> = ledger
@@ -227,7 +224,7 @@ async fn sigkill_during_processing_loses_and_repeats_nothing() {
             .all(|p| p.status == "done" && p.analysis.is_some())
     );
 
-    let stored = std::fs::read(data.path().join("blobs/documents").join(&doc_id)).unwrap();
+    let stored = blobs.get(&format!("documents/{doc_id}")).await.unwrap();
     assert_eq!(
         sha256_hex(&stored),
         sha256_hex(&book),

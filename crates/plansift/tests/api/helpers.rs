@@ -82,6 +82,81 @@ impl<'a> Upload<'a> {
     }
 }
 
+/// True when this run of the suite is on PostgreSQL + S3 (`PLANSIFT_TEST_BACKENDS=postgres-s3`,
+/// as scripts/test.sh runs it the second time); the embedded default otherwise.
+pub fn scale_out() -> bool {
+    std::env::var("PLANSIFT_TEST_BACKENDS").is_ok_and(|v| v == "postgres-s3")
+}
+
+/// The backends of a test server over `data_dir`: on PostgreSQL + S3, a database and a blob
+/// prefix named after the folder, so a server started again over it finds its data.
+pub fn backends(data_dir: &Path) -> plansift_store::open::Backends {
+    if !scale_out() {
+        return Default::default();
+    }
+    let tag = &sha256_hex(data_dir.to_string_lossy().as_bytes())[..20];
+    let admin = std::env::var("PLANSIFT_TEST_DATABASE_URL")
+        .expect("PLANSIFT_TEST_DATABASE_URL (scripts/services.sh start)");
+    let server = admin.rsplit_once('/').map_or(admin.as_str(), |(s, _)| s);
+    let bucket = std::env::var("PLANSIFT_TEST_S3_BUCKET")
+        .expect("PLANSIFT_TEST_S3_BUCKET (scripts/services.sh start)");
+    plansift_store::open::Backends {
+        database_url: Some(format!("{server}/t_{tag}")),
+        blob_url: Some(format!("s3://{bucket}/t-{tag}")),
+    }
+}
+
+/// The real binary, on the same backends as a test server over `data_dir`.
+pub fn plansift_command(data_dir: &Path) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_plansift"));
+    let b = backends(data_dir);
+    if let Some(url) = b.database_url {
+        command.env("PLANSIFT_DATABASE_URL", url);
+    }
+    if let Some(url) = b.blob_url {
+        command.env("PLANSIFT_BLOB_URL", url);
+    }
+    command
+}
+
+/// The stores of a test server over `data_dir`, opened from outside it.
+pub async fn open_stores(
+    data_dir: &Path,
+) -> (
+    std::sync::Arc<dyn MetaStore>,
+    std::sync::Arc<dyn plansift_store::BlobStore>,
+) {
+    let b = backends(data_dir);
+    (
+        plansift_store::open::open_meta(&b, data_dir).await.unwrap(),
+        plansift_store::open::open_blobs(&b, data_dir)
+            .await
+            .unwrap(),
+    )
+}
+
+/// Runs one statement on a test server's database, `$1` bound to `id` (the same text on SQLite
+/// and PostgreSQL).
+pub async fn sql(data_dir: &Path, statement: &str, id: &str) {
+    match backends(data_dir).database_url {
+        Some(url) => {
+            let db = sqlx::PgPool::connect(&url).await.unwrap();
+            sqlx::query(statement).bind(id).execute(&db).await.unwrap();
+            db.close().await;
+        }
+        None => {
+            let db = sqlx::SqlitePool::connect(&format!(
+                "sqlite://{}",
+                data_dir.join("plansift.db").display()
+            ))
+            .await
+            .unwrap();
+            sqlx::query(statement).bind(id).execute(&db).await.unwrap();
+            db.close().await;
+        }
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(true).await
 }
@@ -90,6 +165,8 @@ pub async fn spawn_app() -> TestApp {
 pub fn app_config(data_dir: &Path, workers: bool) -> plansift_server::AppConfig {
     plansift_server::AppConfig {
         data_dir: data_dir.to_path_buf(),
+        backends: backends(data_dir),
+        api: true,
         listen: "127.0.0.1:0".parse().unwrap(),
         server: plansift_server::ServerConfig {
             public_base_url: String::new(),

@@ -9,17 +9,6 @@ use std::time::Duration;
 const SHEET: &str = "ranjantx_ocr_parser/E201A-FLOOR-PLAN- P&S.pdf";
 const MANUAL: &str = "spec_test_suite/2024-09-11 Project Manual SC Justice Center Remodel.pdf";
 
-async fn sql(app: &TestApp, statement: &str, id: &str) {
-    let db = sqlx::SqlitePool::connect(&format!(
-        "sqlite://{}",
-        app.data.path().join("plansift.db").display()
-    ))
-    .await
-    .unwrap();
-    sqlx::query(statement).bind(id).execute(&db).await.unwrap();
-    db.close().await;
-}
-
 #[tokio::test]
 async fn the_janitor_deletes_what_outlived_its_time_and_nothing_else() {
     let app = spawn_app_configured(true, |c| {
@@ -28,7 +17,7 @@ async fn the_janitor_deletes_what_outlived_its_time_and_nothing_else() {
     })
     .await;
     let state = app.app.as_ref().unwrap().state.clone();
-    let blobs_dir = app.data.path().join("blobs");
+    let blobs = state.blobs.clone();
 
     // A finished job past its retention, and one that keeps its time.
     let (old, _, result) = app
@@ -46,8 +35,8 @@ async fn the_janitor_deletes_what_outlived_its_time_and_nothing_else() {
         .unwrap()
         .to_string();
     sql(
-        &app,
-        "UPDATE jobs SET expires_at = '2020-01-01T00:00:00.000Z' WHERE id = ?",
+        app.data.path(),
+        "UPDATE jobs SET expires_at = '2020-01-01T00:00:00.000Z' WHERE id = $1",
         &old,
     )
     .await;
@@ -56,8 +45,8 @@ async fn the_janitor_deletes_what_outlived_its_time_and_nothing_else() {
     let stale_project = app.create_project("Stale").await;
     let stale = app.create_job(&stale_project).await;
     sql(
-        &app,
-        "UPDATE jobs SET expires_at = '2020-01-01T00:00:00.000Z' WHERE id = ?",
+        app.data.path(),
+        "UPDATE jobs SET expires_at = '2020-01-01T00:00:00.000Z' WHERE id = $1",
         &stale,
     )
     .await;
@@ -87,15 +76,18 @@ async fn the_janitor_deletes_what_outlived_its_time_and_nothing_else() {
         .unwrap()
         .to_string();
     sql(
-        &app,
-        "UPDATE documents SET upload_expires_at = '2020-01-01T00:00:00.000Z' WHERE id = ?",
+        app.data.path(),
+        "UPDATE documents SET upload_expires_at = '2020-01-01T00:00:00.000Z' WHERE id = $1",
         &registered,
     )
     .await;
-    assert!(blobs_dir.join(format!("uploads/{registered}")).exists());
+    let parts = blobs.keys(&format!("uploads/{registered}")).await.unwrap();
+    assert_eq!(parts.len(), 1, "{parts:?}");
 
     // A temporary left behind by a crashed write.
-    std::fs::write(blobs_dir.join("tmp/01leftover"), b"partial").unwrap();
+    let mut leftover = blobs.stage().await.unwrap();
+    leftover.write(b"partial").await.unwrap();
+    leftover.finish().await.unwrap();
 
     let sweep = plansift_jobs::janitor::sweep(
         state.meta.as_ref(),
@@ -120,9 +112,15 @@ async fn the_janitor_deletes_what_outlived_its_time_and_nothing_else() {
         let (status, body) = app.get(&path).await;
         assert_eq!(status, 404, "{path}: {body}");
     }
-    assert!(!blobs_dir.join(format!("documents/{doc}")).exists());
-    assert!(!blobs_dir.join(format!("artifacts/{doc}")).exists());
-    assert!(!blobs_dir.join(format!("results/{old}.json")).exists());
+    assert!(!blobs.exists(&format!("documents/{doc}")).await.unwrap());
+    assert!(
+        blobs
+            .keys(&format!("artifacts/{doc}"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(!blobs.exists(&format!("results/{old}.json")).await.unwrap());
     let (_, sheets) = app.get(&format!("/projects/{project}/sheets")).await;
     assert_eq!(sheets["total"], 1, "{sheets}");
     // The job that keeps its time is untouched.
@@ -133,8 +131,13 @@ async fn the_janitor_deletes_what_outlived_its_time_and_nothing_else() {
     let (status, job) = app.get(&format!("/jobs/{live}")).await;
     assert_eq!(status, 200);
     assert_eq!(job["job"]["files"], json!([]));
-    assert!(!blobs_dir.join(format!("uploads/{registered}")).exists());
-    assert!(!blobs_dir.join("tmp/01leftover").exists());
+    assert!(
+        blobs
+            .keys(&format!("uploads/{registered}"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // A second sweep has nothing to do.
     let again = plansift_jobs::janitor::sweep(

@@ -274,7 +274,14 @@ async fn the_remaining_error_codes() {
         )
         .await;
     assert_eq!(done["status"], "completed");
-    std::fs::remove_file(app.data.path().join(format!("blobs/results/{job}.json"))).unwrap();
+    app.app
+        .as_ref()
+        .unwrap()
+        .state
+        .blobs
+        .delete(&format!("results/{job}.json"))
+        .await
+        .unwrap();
     let (status, body) = app.get(&format!("/jobs/{job}/result")).await;
     assert_eq!(
         (status, &body["error"]["code"]),
@@ -284,17 +291,12 @@ async fn the_remaining_error_codes() {
     assert_eq!(body["error"]["message"], "internal error");
 
     // unavailable: the store's schema is behind the binary.
-    let db = sqlx::SqlitePool::connect(&format!(
-        "sqlite://{}",
-        app.data.path().join("plansift.db").display()
-    ))
-    .await
-    .unwrap();
-    sqlx::query("DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)")
-        .execute(&db)
-        .await
-        .unwrap();
-    db.close().await;
+    sql(
+        app.data.path(),
+        "DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations) AND $1 <> ''",
+        "-",
+    )
+    .await;
     let r = app
         .client
         .get(format!("{}/readyz", app.origin()))

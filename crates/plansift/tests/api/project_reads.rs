@@ -436,22 +436,20 @@ async fn jobs_finished_before_the_index_are_indexed_when_the_runner_starts() {
     app.app.take().unwrap().stop().await.unwrap();
 
     // What a data directory from before the index looks like.
-    let db = sqlx::SqlitePool::connect(&format!(
-        "sqlite://{}",
-        app.data.path().join("plansift.db").display()
-    ))
-    .await
-    .unwrap();
-    for sql in [
-        "DELETE FROM search_fts",
-        "DELETE FROM entities",
-        "DELETE FROM page_text",
-        "DELETE FROM project_artifacts",
-        "UPDATE jobs SET indexed_at = NULL",
+    let search_table = if scale_out() {
+        "search_docs"
+    } else {
+        "search_fts"
+    };
+    for statement in [
+        &format!("DELETE FROM {search_table} WHERE $1 <> ''"),
+        "DELETE FROM entities WHERE $1 <> ''",
+        "DELETE FROM page_text WHERE $1 <> ''",
+        "DELETE FROM project_artifacts WHERE $1 <> ''",
+        "UPDATE jobs SET indexed_at = NULL WHERE $1 <> ''",
     ] {
-        sqlx::query(sql).execute(&db).await.unwrap();
+        sql(app.data.path(), statement, "-").await;
     }
-    db.close().await;
 
     let search = |base: String| {
         let (client, key, project) = (app.client.clone(), app.key.clone(), project.clone());

@@ -411,18 +411,9 @@ async fn limits_hold_across_every_mode() {
     let meta = app.meta();
     let org = meta.org_by_name("default").await.unwrap().unwrap();
     let before = meta.balance(&org.id).await.unwrap().available;
-    let db = sqlx::SqlitePool::connect(&format!(
-        "sqlite://{}",
-        app.data.path().join("plansift.db").display()
-    ))
-    .await
-    .unwrap();
-    sqlx::query("UPDATE orgs SET profile = json_set(profile, '$.jobPageLimit', 5) WHERE id = ?")
-        .bind(&org.id)
-        .execute(&db)
-        .await
-        .unwrap();
-    db.close().await;
+    let mut profile = org.profile.clone();
+    profile.job_page_limit = 5;
+    meta.set_profile(&org.id, &profile).await.unwrap();
     let (_, done, _) = app
         .run_job(
             "Too long",

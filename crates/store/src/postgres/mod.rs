@@ -33,14 +33,20 @@ type Tx = Transaction<'static, Postgres>;
 const WRITE_LOCK: i64 = 0x706c_616e_7369_6674;
 
 impl PgStore {
-    /// Connects to `postgres://…` and applies migrations.
+    /// Connects to `postgres://…`, creating the database when it is missing (as the embedded
+    /// store creates its file), and applies migrations.
     pub async fn open(url: &str) -> Result<PgStore, StoreError> {
         let options = PgConnectOptions::from_str(url)?.application_name("plansift");
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options)
-            .await?;
+            .acquire_timeout(Duration::from_secs(30));
+        let pool = match pool.clone().connect_with(options.clone()).await {
+            Err(e) if is_code(&e, "3D000") => {
+                create_database(&options).await?;
+                pool.connect_with(options).await?
+            }
+            r => r?,
+        };
         migrate::apply(&pool).await?;
         Ok(PgStore { pool })
     }
@@ -52,6 +58,33 @@ impl PgStore {
             .execute(&mut *tx)
             .await?;
         Ok(tx)
+    }
+}
+
+fn is_code(e: &sqlx::Error, code: &str) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| c == code)
+}
+
+/// Creates the database `options` name from the server's `postgres` database; another process
+/// creating it at the same moment is fine.
+async fn create_database(options: &PgConnectOptions) -> Result<(), StoreError> {
+    use sqlx::Connection;
+    let name = options
+        .get_database()
+        .ok_or_else(|| StoreError::Migration("the database URL names no database".into()))?
+        .to_string();
+    let mut conn = sqlx::PgConnection::connect_with(&options.clone().database("postgres")).await?;
+    let created = sqlx::query(&format!(
+        "CREATE DATABASE \"{}\"",
+        name.replace('"', "\"\"")
+    ))
+    .execute(&mut conn)
+    .await;
+    match created {
+        Err(e) if is_code(&e, "42P04") || is_code(&e, "23505") => Ok(()),
+        r => r.map(|_| ()).map_err(StoreError::from),
     }
 }
 
