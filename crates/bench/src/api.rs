@@ -1,6 +1,8 @@
-//! An end-to-end job through the HTTP API: the real `plansift serve` on the embedded store in a
-//! fresh data directory, the set uploaded with the multipart form, timed from the first upload
-//! byte to the terminal status, with the server's peak RSS sampled from `/proc` throughout.
+//! An end-to-end job through the HTTP API of real Plansift processes: `plansift serve` on the
+//! embedded store in a fresh data directory, or `serve --no-workers` with N `plansift worker`
+//! processes on PostgreSQL and S3. The set is uploaded with the multipart form and timed from
+//! the first upload byte to the terminal status, with the API process's peak RSS and every
+//! process's CPU time read from `/proc`.
 
 use crate::measure::{Run, peak_rss_kib};
 use anyhow::{Context, bail};
@@ -13,6 +15,8 @@ pub struct ApiRun {
     pub run: Run,
     pub status: String,
     pub pages: i64,
+    /// CPU seconds (user + system) every process of the deployment spent on the job.
+    pub cpu_seconds: f64,
 }
 
 /// Kills the server when dropped, whatever happened.
@@ -31,20 +35,31 @@ fn free_port() -> anyhow::Result<u16> {
         .port())
 }
 
-pub async fn job(plansift: &Path, set: &Path, workers: usize) -> anyhow::Result<ApiRun> {
-    let data = tempfile::tempdir()?;
-    let key = Command::new(plansift)
-        .args(["keys", "create", "--label", "bench", "--data-dir"])
-        .arg(data.path())
-        .output()
-        .context("plansift keys create")?;
-    if !key.status.success() {
-        bail!("keys create: {}", String::from_utf8_lossy(&key.stderr));
-    }
-    let key = String::from_utf8(key.stdout)?.trim().to_string();
-    let port = free_port()?;
-    let server = Server(
-        Command::new(plansift)
+/// PostgreSQL and S3 for a scale-out deployment: a database and a blob prefix of its own are
+/// made under these for each run.
+#[derive(Clone, Debug)]
+pub struct ScaleOut {
+    /// `postgres://user@host:port` (no database: each run gets a new one).
+    pub database_server: String,
+    /// `s3://bucket` (each run gets a new prefix).
+    pub blob_bucket: String,
+}
+
+/// Running Plansift processes and an API key for them. The first process answers the API.
+pub struct Deployment {
+    servers: Vec<Server>,
+    port: u16,
+    key: String,
+    _dirs: Vec<tempfile::TempDir>,
+}
+
+impl Deployment {
+    /// `plansift serve` on the embedded store with `workers` task loops.
+    pub fn embedded(plansift: &Path, workers: usize) -> anyhow::Result<Deployment> {
+        let data = tempfile::tempdir()?;
+        let key = create_key(Command::new(plansift).arg("--data-dir").arg(data.path()))?;
+        let port = free_port()?;
+        let server = Command::new(plansift)
             .arg("serve")
             .arg("--data-dir")
             .arg(data.path())
@@ -54,9 +69,119 @@ pub async fn job(plansift: &Path, set: &Path, workers: usize) -> anyhow::Result<
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .context("plansift serve")?,
-    );
-    let pid = server.0.id().to_string();
+            .context("plansift serve")?;
+        Ok(Deployment {
+            servers: vec![Server(server)],
+            port,
+            key,
+            _dirs: vec![data],
+        })
+    }
+
+    /// `plansift serve --no-workers` and `workers` processes of `plansift worker` (one task
+    /// loop each) on PostgreSQL and S3.
+    pub fn scale_out(
+        plansift: &Path,
+        workers: usize,
+        services: &ScaleOut,
+    ) -> anyhow::Result<Deployment> {
+        let tag = format!("bench_{}", std::process::id()) + &format!("_{}", unique());
+        let env = [
+            (
+                "PLANSIFT_DATABASE_URL",
+                format!("{}/{tag}", services.database_server.trim_end_matches('/')),
+            ),
+            (
+                "PLANSIFT_BLOB_URL",
+                format!("{}/{}", services.blob_bucket.trim_end_matches('/'), tag.replace('_', "-")),
+            ),
+            ("PLANSIFT_LOG", "warn".to_string()),
+        ];
+        let dirs: Vec<tempfile::TempDir> = (0..=workers)
+            .map(|_| tempfile::tempdir())
+            .collect::<Result<_, _>>()?;
+        let port = free_port()?;
+        let spawn = |c: &mut Command, what: &str| -> anyhow::Result<Server> {
+            Ok(Server(
+                c.envs(env.iter().map(|(k, v)| (k, v)))
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .with_context(|| what.to_string())?,
+            ))
+        };
+        let mut servers = vec![spawn(
+            Command::new(plansift)
+                .args(["serve", "--no-workers", "--data-dir"])
+                .arg(dirs[0].path())
+                .args(["--listen", &format!("127.0.0.1:{port}")]),
+            "plansift serve --no-workers",
+        )?];
+        for dir in &dirs[1..] {
+            servers.push(spawn(
+                Command::new(plansift)
+                    .args(["worker", "--workers", "1", "--data-dir"])
+                    .arg(dir.path())
+                    .args(["--listen", &format!("127.0.0.1:{}", free_port()?)])
+                    .args(["--public-url", &format!("http://127.0.0.1:{port}")]),
+                "plansift worker",
+            )?);
+        }
+        let key = create_key(
+            Command::new(plansift)
+                .arg("--data-dir")
+                .arg(dirs[0].path())
+                .envs(env.iter().map(|(k, v)| (k, v))),
+        )?;
+        Ok(Deployment {
+            servers,
+            port,
+            key,
+            _dirs: dirs,
+        })
+    }
+
+    fn pids(&self) -> Vec<String> {
+        self.servers.iter().map(|s| s.0.id().to_string()).collect()
+    }
+}
+
+fn unique() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// `plansift keys create` with `data` (a command with its store flags), printing the key.
+fn create_key(data: &mut Command) -> anyhow::Result<String> {
+    let out = data
+        .args(["keys", "create", "--label", "bench"])
+        .output()
+        .context("plansift keys create")?;
+    if !out.status.success() {
+        bail!("keys create: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(String::from_utf8(out.stdout)?.trim().to_string())
+}
+
+/// User + system CPU seconds of a process so far (`/proc/<pid>/stat`, 100 ticks a second).
+fn cpu_seconds(pid: &str) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    // After the command name: state is field 0, utime 11, stime 12.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// One job of the whole set through the deployment's API, timed from the first upload byte to
+/// the terminal status; the API process's peak RSS is sampled throughout.
+pub async fn job(deployment: &Deployment, set: &Path) -> anyhow::Result<ApiRun> {
+    let (port, key) = (deployment.port, deployment.key.clone());
+    let pids = deployment.pids();
+    let pid = pids[0].clone();
     let base = format!("http://127.0.0.1:{port}/api/open/v1");
     let client = reqwest::Client::new();
     let started = Instant::now();
@@ -64,7 +189,8 @@ pub async fn job(plansift: &Path, set: &Path, workers: usize) -> anyhow::Result<
         .get(format!("http://127.0.0.1:{port}/readyz"))
         .send()
         .await
-        .is_err()
+        .map(|r| !r.status().is_success())
+        .unwrap_or(true)
     {
         if started.elapsed() > Duration::from_secs(30) {
             bail!("the server did not start");
@@ -106,6 +232,7 @@ pub async fn job(plansift: &Path, set: &Path, workers: usize) -> anyhow::Result<
     let job = job["job"]["id"].as_str().context("job id")?.to_string();
 
     let bytes = tokio::fs::read(set).await?;
+    let cpu_before: f64 = pids.iter().map(|p| cpu_seconds(p)).sum();
     let t = Instant::now();
     let metadata = json!({ "files": [{ "partName": "file0", "fileName": "set.pdf",
         "contentType": "application/pdf", "classification": "plans" }] });
@@ -164,8 +291,9 @@ pub async fn job(plansift: &Path, set: &Path, workers: usize) -> anyhow::Result<
     if let Some(kib) = peak_rss_kib(&pid) {
         peak = peak.max(kib);
     }
-    drop(server);
+    let cpu_seconds = pids.iter().map(|p| cpu_seconds(p)).sum::<f64>() - cpu_before;
     Ok(ApiRun {
+        cpu_seconds,
         run: Run {
             seconds,
             peak_rss_mib: peak as f64 / 1024.0,

@@ -15,9 +15,14 @@
 //!     cargo build --release -p plansift -p plansift-bench
 //!     target/release/plansift-bench [--min-pages 500] [--out bench-report.json]
 //!                                   [--corpus ../shared/corpus] [--plansift target/release/plansift]
+//!
+//! With `--scale-out 1,2,4` it measures instead one job over that many `plansift worker`
+//! processes on PostgreSQL and S3 ([`scale_out`]; `scripts/bench-scale-out.sh` starts the
+//! services and passes `--database-server` and `--blob-bucket`).
 
 mod api;
 mod measure;
+mod scale_out;
 mod workload;
 
 use anyhow::Context;
@@ -34,6 +39,8 @@ struct Args {
     plansift: PathBuf,
     out: PathBuf,
     min_pages: usize,
+    scale_out: Option<Vec<usize>>,
+    services: api::ScaleOut,
 }
 
 fn args() -> anyhow::Result<Args> {
@@ -43,6 +50,16 @@ fn args() -> anyhow::Result<Args> {
         plansift: exe.with_file_name("plansift"),
         out: PathBuf::from("bench-report.json"),
         min_pages: 500,
+        scale_out: None,
+        services: api::ScaleOut {
+            database_server: std::env::var("PLANSIFT_TEST_DATABASE_URL")
+                .ok()
+                .and_then(|u| u.rsplit_once('/').map(|(s, _)| s.to_string()))
+                .unwrap_or_default(),
+            blob_bucket: std::env::var("PLANSIFT_TEST_S3_BUCKET")
+                .map(|b| format!("s3://{b}"))
+                .unwrap_or_default(),
+        },
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -52,6 +69,16 @@ fn args() -> anyhow::Result<Args> {
             "--plansift" => a.plansift = value.into(),
             "--out" => a.out = value.into(),
             "--min-pages" => a.min_pages = value.parse()?,
+            "--scale-out" => {
+                a.scale_out = Some(
+                    value
+                        .split(',')
+                        .map(|n| n.trim().parse())
+                        .collect::<Result<_, _>>()?,
+                )
+            }
+            "--database-server" => a.services.database_server = value,
+            "--blob-bucket" => a.services.blob_bucket = value,
             _ => anyhow::bail!("unknown flag {flag}"),
         }
     }
@@ -103,6 +130,14 @@ async fn main() -> anyhow::Result<()> {
         set.bytes as f64 / 1e6,
         set.path.display()
     );
+    if let Some(workers) = &args.scale_out {
+        anyhow::ensure!(
+            !args.services.database_server.is_empty() && !args.services.blob_bucket.is_empty(),
+            "--scale-out needs --database-server postgres://… and --blob-bucket s3://…"
+        );
+        return scale_out::run(&args.plansift, &set.path, n, workers, &args.services, &args.out)
+            .await;
+    }
     let bytes = Arc::new(std::fs::read(&set.path)?);
     let doc = Document::open(bytes.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut rows = Vec::new();
@@ -181,7 +216,8 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or(1);
     let mut jobs = Vec::new();
     for workers in [1, cores] {
-        let job = api::job(&args.plansift, &set.path, workers).await?;
+        let deployment = api::Deployment::embedded(&args.plansift, workers)?;
+        let job = api::job(&deployment, &set.path).await?;
         anyhow::ensure!(
             job.status == "completed" && job.pages == n as i64,
             "API job ended {} with {} of {n} pages",
