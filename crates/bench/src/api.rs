@@ -57,7 +57,7 @@ impl Deployment {
     /// `plansift serve` on the embedded store with `workers` task loops.
     pub fn embedded(plansift: &Path, workers: usize) -> anyhow::Result<Deployment> {
         let data = tempfile::tempdir()?;
-        let key = create_key(Command::new(plansift).arg("--data-dir").arg(data.path()))?;
+        let key = create_key(plansift, data.path(), &[])?;
         let port = free_port()?;
         let server = Command::new(plansift)
             .arg("serve")
@@ -127,12 +127,7 @@ impl Deployment {
                 "plansift worker",
             )?);
         }
-        let key = create_key(
-            Command::new(plansift)
-                .arg("--data-dir")
-                .arg(dirs[0].path())
-                .envs(env.iter().map(|(k, v)| (k, v))),
-        )?;
+        let key = create_key(plansift, dirs[0].path(), &env)?;
         Ok(Deployment {
             servers,
             port,
@@ -152,10 +147,12 @@ fn unique() -> u128 {
         .map_or(0, |d| d.as_nanos())
 }
 
-/// `plansift keys create` with `data` (a command with its store flags), printing the key.
-fn create_key(data: &mut Command) -> anyhow::Result<String> {
-    let out = data
-        .args(["keys", "create", "--label", "bench"])
+/// `plansift keys create` on the stores of `data` and `env`; the key.
+fn create_key(plansift: &Path, data: &Path, env: &[(&str, String)]) -> anyhow::Result<String> {
+    let out = Command::new(plansift)
+        .args(["keys", "create", "--label", "bench", "--data-dir"])
+        .arg(data)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .output()
         .context("plansift keys create")?;
     if !out.status.success() {

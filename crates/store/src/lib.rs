@@ -4,9 +4,9 @@
 //!   pages, tasks with leases, idempotency records). Each method that changes a job's status
 //!   writes the status, its event, its outbox row and its ledger rows in one transaction. A
 //!   job's finalization also writes its [`project`] index: entities, search rows, page words.
-//!   [`sqlite::SqliteStore`] is the embedded implementation (WAL mode, migrations embedded);
-//!   [`postgres::PgStore`] the scale-out one (`FOR UPDATE SKIP LOCKED` claims, `tsvector`
-//!   search).
+//!   [`sql::SqlStore`] implements it once for SQLite (the embedded default, WAL mode) and
+//!   PostgreSQL (scale-out: `FOR UPDATE SKIP LOCKED` claims, `tsvector` search), migrations
+//!   embedded for each.
 //! - [`BlobStore`]: bytes. Writes go to a temporary name while hashing and are published under
 //!   their final key; [`local::LocalBlobStore`] keeps them on disk under the data directory,
 //!   [`s3::S3BlobStore`] in an S3-compatible object store.
@@ -17,11 +17,10 @@ pub mod blob;
 pub mod local;
 pub mod meta;
 pub mod open;
-pub mod postgres;
 pub mod project;
 pub mod rows;
 pub mod s3;
-pub mod sqlite;
+pub mod sql;
 #[doc(hidden)]
 pub mod testing;
 

@@ -3,9 +3,8 @@
 
 use crate::local::LocalBlobStore;
 use crate::meta::StoreError;
-use crate::postgres::PgStore;
 use crate::s3::S3BlobStore;
-use crate::sqlite::SqliteStore;
+use crate::sql::SqlStore;
 use crate::{BlobStore, MetaStore};
 use std::path::Path;
 use std::sync::Arc;
@@ -49,14 +48,14 @@ pub async fn open_meta(
 ) -> Result<Arc<dyn MetaStore>, StoreError> {
     match backends.database_url.as_deref() {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-            Ok(Arc::new(PgStore::open(url).await?))
+            Ok(Arc::new(SqlStore::open_postgres(url).await?))
         }
         Some(url) => Err(StoreError::Migration(format!(
             "unsupported database URL {:?} (postgres://… or none for SQLite)",
             redact(url)
         ))),
         None => Ok(Arc::new(
-            SqliteStore::open(&data_dir.join("plansift.db")).await?,
+            SqlStore::open_sqlite(&data_dir.join("plansift.db")).await?,
         )),
     }
 }

@@ -12,7 +12,7 @@ type Opened = (Arc<dyn MetaStore>, Option<tempfile::TempDir>);
 
 async fn sqlite() -> Opened {
     let dir = tempfile::tempdir().unwrap();
-    let store = plansift_store::sqlite::SqliteStore::open(&dir.path().join("plansift.db"))
+    let store = plansift_store::sql::SqlStore::open_sqlite(&dir.path().join("plansift.db"))
         .await
         .unwrap();
     (Arc::new(store), Some(dir))
@@ -20,7 +20,7 @@ async fn sqlite() -> Opened {
 
 async fn postgres() -> Opened {
     let url = plansift_store::testing::fresh_database().await;
-    let store = plansift_store::postgres::PgStore::open(&url).await.unwrap();
+    let store = plansift_store::sql::SqlStore::open_postgres(&url).await.unwrap();
     (Arc::new(store), None)
 }
 

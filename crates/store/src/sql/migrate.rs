@@ -1,9 +1,12 @@
-//! Embedded, numbered migrations, applied in order at open; each in its own transaction.
+//! Embedded, numbered migrations for each dialect, applied in order at open, each in its own
+//! serialized transaction. Every process of a scale-out deployment opens the store at start; on
+//! PostgreSQL an advisory lock lets the first apply the migrations while the others wait and
+//! then find them applied.
 
+use super::{Dialect, SqlStore, Tx};
 use crate::meta::StoreError;
-use sqlx::SqlitePool;
 
-const MIGRATIONS: &[(i64, &str)] = &[
+const SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_initial.sql")),
     (
         2,
@@ -28,19 +31,50 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
 ];
 
-pub async fn apply(pool: &SqlitePool) -> Result<(), StoreError> {
-    apply_up_to(pool, i64::MAX).await
+const POSTGRES: &[(i64, &str)] = &[(
+    1,
+    include_str!("../../migrations/postgres/0001_initial.sql"),
+)];
+
+/// The advisory lock key migrations take on PostgreSQL ("psmigrat").
+const MIGRATE_LOCK: i64 = 0x7073_6d69_6772_6174;
+
+fn migrations(store: &SqlStore) -> &'static [(i64, &'static str)] {
+    match store.dialect {
+        Dialect::Sqlite => SQLITE,
+        Dialect::Postgres => POSTGRES,
+    }
+}
+
+async fn locked(store: &SqlStore) -> Result<Tx, StoreError> {
+    match store.dialect {
+        Dialect::Sqlite => Ok(store.pool.begin_with("BEGIN IMMEDIATE").await?),
+        Dialect::Postgres => {
+            let mut tx = store.pool.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(MIGRATE_LOCK)
+                .execute(&mut *tx)
+                .await?;
+            Ok(tx)
+        }
+    }
+}
+
+pub async fn apply(store: &SqlStore) -> Result<(), StoreError> {
+    apply_up_to(store, i64::MAX).await
 }
 
 /// Applies the migrations numbered up to `last`.
-async fn apply_up_to(pool: &SqlitePool, last: i64) -> Result<(), StoreError> {
-    sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
-        .execute(pool)
+async fn apply_up_to(store: &SqlStore, last: i64) -> Result<(), StoreError> {
+    let mut tx = locked(store).await?;
+    sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        .execute(&mut *tx)
         .await?;
-    for (version, sql) in MIGRATIONS.iter().filter(|m| m.0 <= last) {
-        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    tx.commit().await?;
+    for (version, sql) in migrations(store).iter().filter(|m| m.0 <= last) {
+        let mut tx = locked(store).await?;
         let done: Option<i64> =
-            sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
+            sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
                 .bind(version)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -51,43 +85,40 @@ async fn apply_up_to(pool: &SqlitePool, last: i64) -> Result<(), StoreError> {
             .execute(&mut *tx)
             .await
             .map_err(|e| StoreError::Migration(format!("{version}: {e}")))?;
-        sqlx::query(
-            "INSERT INTO schema_migrations (version, applied_at) VALUES (?, datetime('now'))",
-        )
-        .bind(version)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+            .bind(version)
+            .bind(plansift_types::time::format(&plansift_types::time::now()))
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
     }
     Ok(())
 }
 
-pub async fn latest_applied(pool: &SqlitePool) -> Result<i64, StoreError> {
+pub async fn latest_applied(store: &SqlStore) -> Result<i64, StoreError> {
     Ok(
-        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-            .fetch_one(pool)
+        sqlx::query_scalar("SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM schema_migrations")
+            .fetch_one(&store.pool)
             .await?,
     )
 }
 
-pub fn latest_known() -> i64 {
-    MIGRATIONS.last().map(|m| m.0).unwrap_or(0)
+pub fn latest_known(store: &SqlStore) -> i64 {
+    migrations(store).last().map_or(0, |m| m.0)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sqlx::sqlite::SqliteConnectOptions;
 
     #[tokio::test]
     async fn rebuilding_the_entities_table_keeps_rows_seq_and_search() {
         let dir = tempfile::tempdir().unwrap();
-        let options = SqliteConnectOptions::new()
-            .filename(dir.path().join("m.db"))
-            .create_if_missing(true)
-            .foreign_keys(true);
-        let pool = SqlitePool::connect_with(options).await.unwrap();
-        apply_up_to(&pool, 6).await.unwrap();
+        let store = SqlStore::connect_sqlite(&dir.path().join("m.db"))
+            .await
+            .unwrap();
+        apply_up_to(&store, 6).await.unwrap();
+        let pool = &store.pool;
         for sql in [
             "INSERT INTO orgs (id, name, profile, created_at) VALUES ('org_1', 'o', '{}', '2026-01-01')",
             "INSERT INTO projects (id, org_id, name, status, created_at, updated_at) VALUES ('proj_1', 'org_1', 'p', 'ready', '2026-01-01', '2026-01-01')",
@@ -96,20 +127,20 @@ mod tests {
              VALUES (41, 'sheet_1', 'sheet', 'org_1', 'proj_1', 'job_1', 'doc_1', 'a.pdf', 'plans', 'completed', 'A101', '{}')",
             "INSERT INTO search_fts (rowid, number, title, body) VALUES (41, 'A-101 A101', 'FIRST FLOOR PLAN', '')",
         ] {
-            sqlx::query(sql).execute(&pool).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            sqlx::query(sql).execute(pool).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
         }
-        apply(&pool).await.unwrap();
-        assert_eq!(latest_applied(&pool).await.unwrap(), latest_known());
+        apply(&store).await.unwrap();
+        assert_eq!(latest_applied(&store).await.unwrap(), latest_known(&store));
         let (seq, key): (i64, String) =
             sqlx::query_as("SELECT seq, sheet_key FROM entities WHERE id = 'sheet_1'")
-                .fetch_one(&pool)
+                .fetch_one(pool)
                 .await
                 .unwrap();
         assert_eq!((seq, key.as_str()), (41, "A101"));
         let hit: i64 = sqlx::query_scalar(
             "SELECT e.seq FROM search_fts JOIN entities e ON e.seq = search_fts.rowid WHERE search_fts MATCH 'FLOOR'",
         )
-        .fetch_one(&pool)
+        .fetch_one(pool)
         .await
         .unwrap();
         assert_eq!(hit, 41);
@@ -118,7 +149,7 @@ mod tests {
             "INSERT INTO entities (id, kind, org_id, project_id, job_id, file_id, file_name, classification, file_status, ref_status, data)
              VALUES ('ev_1', 'reference', 'org_1', 'proj_1', 'job_1', 'doc_1', 'a.pdf', 'plans', 'completed', 'missing_sheet', '{}') RETURNING seq",
         )
-        .fetch_one(&pool)
+        .fetch_one(pool)
         .await
         .unwrap();
         assert_eq!(next, 42);

@@ -1,15 +1,15 @@
 //! Organizations, keys, the ledger, projects and idempotency records.
 
-use super::{SqliteStore, enqueue, insert_ledger, parse_opt_ts, parse_ts, ts};
+use super::{SqlStore, enqueue, insert_ledger, parse_opt_ts, parse_ts, ts};
 use crate::meta::StoreError;
 use crate::rows::*;
 use plansift_types::api::{OpenApiProfile, Scope};
 use plansift_types::ids::{IdKind, new_id};
 use plansift_types::time;
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
-pub(crate) fn org_row(r: &SqliteRow) -> Result<OrgRow, StoreError> {
+pub(crate) fn org_row(r: &AnyRow) -> Result<OrgRow, StoreError> {
     let profile: String = r.get("profile");
     Ok(OrgRow {
         id: r.get("id"),
@@ -19,7 +19,7 @@ pub(crate) fn org_row(r: &SqliteRow) -> Result<OrgRow, StoreError> {
     })
 }
 
-pub(crate) fn key_row(r: &SqliteRow) -> Result<KeyRow, StoreError> {
+pub(crate) fn key_row(r: &AnyRow) -> Result<KeyRow, StoreError> {
     let scopes: String = r.get("scopes");
     Ok(KeyRow {
         id: r.get("id"),
@@ -35,7 +35,7 @@ pub(crate) fn key_row(r: &SqliteRow) -> Result<KeyRow, StoreError> {
     })
 }
 
-pub(crate) fn project_row(r: &SqliteRow) -> Result<ProjectRow, StoreError> {
+pub(crate) fn project_row(r: &AnyRow) -> Result<ProjectRow, StoreError> {
     let status: String = r.get("status");
     Ok(ProjectRow {
         id: r.get("id"),
@@ -51,14 +51,14 @@ pub(crate) fn project_row(r: &SqliteRow) -> Result<ProjectRow, StoreError> {
     })
 }
 
-impl SqliteStore {
+impl SqlStore {
     pub(crate) async fn ensure_org_impl(
         &self,
         name: &str,
         grant: i64,
     ) -> Result<(OrgRow, bool), StoreError> {
         let mut tx = self.write().await?;
-        if let Some(r) = sqlx::query("SELECT * FROM orgs WHERE name = ?")
+        if let Some(r) = sqlx::query("SELECT * FROM orgs WHERE name = $1")
             .bind(name)
             .fetch_optional(&mut *tx)
             .await?
@@ -72,7 +72,7 @@ impl SqliteStore {
             profile: OpenApiProfile::default_at(now),
             created_at: now,
         };
-        sqlx::query("INSERT INTO orgs (id, name, profile, created_at) VALUES (?, ?, ?, ?)")
+        sqlx::query("INSERT INTO orgs (id, name, profile, created_at) VALUES ($1, $2, $3, $4)")
             .bind(&org.id)
             .bind(&org.name)
             .bind(
@@ -104,9 +104,9 @@ impl SqliteStore {
         value: &str,
     ) -> Result<Option<OrgRow>, StoreError> {
         let sql = if column == "id" {
-            "SELECT * FROM orgs WHERE id = ?"
+            "SELECT * FROM orgs WHERE id = $1"
         } else {
-            "SELECT * FROM orgs WHERE name = ?"
+            "SELECT * FROM orgs WHERE name = $1"
         };
         sqlx::query(sql)
             .bind(value)
@@ -130,7 +130,7 @@ impl SqliteStore {
         let id = new_id(IdKind::Key);
         let scopes: Vec<&str> = key.scopes.iter().map(|s| s.as_str()).collect();
         sqlx::query(
-            "INSERT INTO api_keys (id, org_id, label, key_prefix, key_hash, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO api_keys (id, org_id, label, key_prefix, key_hash, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&id)
         .bind(&key.org_id)
@@ -142,7 +142,7 @@ impl SqliteStore {
         .bind(key.expires_at.as_ref().map(ts))
         .execute(&self.pool)
         .await?;
-        let r = sqlx::query("SELECT * FROM api_keys WHERE id = ?")
+        let r = sqlx::query("SELECT * FROM api_keys WHERE id = $1")
             .bind(&id)
             .fetch_one(&self.pool)
             .await?;
@@ -150,7 +150,7 @@ impl SqliteStore {
     }
 
     pub(crate) async fn key_by_hash_impl(&self, hash: &str) -> Result<Option<KeyRow>, StoreError> {
-        sqlx::query("SELECT * FROM api_keys WHERE key_hash = ?")
+        sqlx::query("SELECT * FROM api_keys WHERE key_hash = $1")
             .bind(hash)
             .fetch_optional(&self.pool)
             .await?
@@ -164,7 +164,7 @@ impl SqliteStore {
         id: &str,
         ip: Option<&str>,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE api_keys SET last_used_at = ?, last_used_ip = COALESCE(?, last_used_ip) WHERE id = ?")
+        sqlx::query("UPDATE api_keys SET last_used_at = $1, last_used_ip = COALESCE($2, last_used_ip) WHERE id = $3")
             .bind(ts(&time::now()))
             .bind(ip)
             .bind(id)
@@ -174,7 +174,7 @@ impl SqliteStore {
     }
 
     pub(crate) async fn balance_impl(&self, org_id: &str) -> Result<Balance, StoreError> {
-        let r = sqlx::query("SELECT COALESCE(SUM(available_delta), 0) AS a, COALESCE(SUM(reserved_delta), 0) AS r FROM ledger WHERE org_id = ?")
+        let r = sqlx::query("SELECT CAST(COALESCE(SUM(available_delta), 0) AS BIGINT) AS a, CAST(COALESCE(SUM(reserved_delta), 0) AS BIGINT) AS r FROM ledger WHERE org_id = $1")
             .bind(org_id)
             .fetch_one(&self.pool)
             .await?;
@@ -185,7 +185,7 @@ impl SqliteStore {
     }
 
     pub(crate) async fn ledger_impl(&self, org_id: &str) -> Result<Vec<LedgerEntry>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM ledger WHERE org_id = ? ORDER BY id")
+        let rows = sqlx::query("SELECT * FROM ledger WHERE org_id = $1 ORDER BY id")
             .bind(org_id)
             .fetch_all(&self.pool)
             .await?;
@@ -210,7 +210,7 @@ impl SqliteStore {
     ) -> Result<ProjectRow, StoreError> {
         let mut tx = self.write().await?;
         let taken: Option<String> =
-            sqlx::query_scalar("SELECT id FROM projects WHERE org_id = ? AND name = ?")
+            sqlx::query_scalar("SELECT id FROM projects WHERE org_id = $1 AND name = $2")
                 .bind(org_id)
                 .bind(name)
                 .fetch_optional(&mut *tx)
@@ -229,7 +229,7 @@ impl SqliteStore {
         }
         let id = new_id(IdKind::Project);
         let now = ts(&time::now());
-        sqlx::query("INSERT INTO projects (id, org_id, name, status, created_at, updated_at) VALUES (?, ?, ?, 'provisioning', ?, ?)")
+        sqlx::query("INSERT INTO projects (id, org_id, name, status, created_at, updated_at) VALUES ($1, $2, $3, 'provisioning', $4, $5)")
             .bind(&id)
             .bind(org_id)
             .bind(name)
@@ -250,7 +250,7 @@ impl SqliteStore {
             .await?;
         }
         enqueue(&mut tx, TaskKind::ProvisionProject, &id, None, None, 10).await?;
-        let r = sqlx::query("SELECT * FROM projects WHERE id = ?")
+        let r = sqlx::query("SELECT * FROM projects WHERE id = $1")
             .bind(&id)
             .fetch_one(&mut *tx)
             .await?;
@@ -259,7 +259,7 @@ impl SqliteStore {
     }
 
     pub(crate) async fn set_project_ready_impl(&self, project_id: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE projects SET status = 'ready', updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE projects SET status = 'ready', updated_at = $1 WHERE id = $2")
             .bind(ts(&time::now()))
             .bind(project_id)
             .execute(&self.pool)
@@ -268,7 +268,7 @@ impl SqliteStore {
     }
 
     pub(crate) async fn projects_impl(&self, org_id: &str) -> Result<Vec<ProjectRow>, StoreError> {
-        sqlx::query("SELECT * FROM projects WHERE org_id = ? ORDER BY created_at DESC, id DESC")
+        sqlx::query("SELECT * FROM projects WHERE org_id = $1 ORDER BY created_at DESC, id DESC")
             .bind(org_id)
             .fetch_all(&self.pool)
             .await?
@@ -282,7 +282,7 @@ impl SqliteStore {
         org_id: &str,
         id: &str,
     ) -> Result<Option<ProjectRow>, StoreError> {
-        sqlx::query("SELECT * FROM projects WHERE org_id = ? AND id = ?")
+        sqlx::query("SELECT * FROM projects WHERE org_id = $1 AND id = $2")
             .bind(org_id)
             .bind(id)
             .fetch_optional(&self.pool)
@@ -304,7 +304,7 @@ impl SqliteStore {
         // request that died with its process.
         let day_ago = ts(&(time::now() - chrono::Duration::hours(24)));
         let stale = ts(&(time::now() - chrono::Duration::minutes(5)));
-        sqlx::query("DELETE FROM idempotency WHERE org_id = ? AND endpoint = ? AND key = ? AND (created_at < ? OR (state = 'running' AND created_at < ?))")
+        sqlx::query("DELETE FROM idempotency WHERE org_id = $1 AND endpoint = $2 AND key = $3 AND (created_at < $4 OR (state = 'running' AND created_at < $5))")
             .bind(org_id)
             .bind(endpoint)
             .bind(key)
@@ -312,13 +312,14 @@ impl SqliteStore {
             .bind(&stale)
             .execute(&mut *tx)
             .await?;
-        let existing =
-            sqlx::query("SELECT * FROM idempotency WHERE org_id = ? AND endpoint = ? AND key = ?")
-                .bind(org_id)
-                .bind(endpoint)
-                .bind(key)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let existing = sqlx::query(
+            "SELECT * FROM idempotency WHERE org_id = $1 AND endpoint = $2 AND key = $3",
+        )
+        .bind(org_id)
+        .bind(endpoint)
+        .bind(key)
+        .fetch_optional(&mut *tx)
+        .await?;
         let state = match existing {
             Some(r) => {
                 let state: String = r.get("state");
@@ -333,7 +334,7 @@ impl SqliteStore {
                 }
             }
             None => {
-                sqlx::query("INSERT INTO idempotency (org_id, endpoint, key, body_hash, state, created_at) VALUES (?, ?, ?, ?, 'running', ?)")
+                sqlx::query("INSERT INTO idempotency (org_id, endpoint, key, body_hash, state, created_at) VALUES ($1, $2, $3, $4, 'running', $5)")
                     .bind(org_id)
                     .bind(endpoint)
                     .bind(key)
@@ -356,7 +357,7 @@ impl SqliteStore {
         status_code: u16,
         response: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE idempotency SET state = 'done', status_code = ?, response = ? WHERE org_id = ? AND endpoint = ? AND key = ?")
+        sqlx::query("UPDATE idempotency SET state = 'done', status_code = $1, response = $2 WHERE org_id = $3 AND endpoint = $4 AND key = $5")
             .bind(status_code as i64)
             .bind(response)
             .bind(org_id)
@@ -373,7 +374,7 @@ impl SqliteStore {
         endpoint: &str,
         key: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM idempotency WHERE org_id = ? AND endpoint = ? AND key = ? AND state = 'running'")
+        sqlx::query("DELETE FROM idempotency WHERE org_id = $1 AND endpoint = $2 AND key = $3 AND state = 'running'")
             .bind(org_id)
             .bind(endpoint)
             .bind(key)

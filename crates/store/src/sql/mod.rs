@@ -1,8 +1,19 @@
-//! The embedded [`MetaStore`]: SQLite in WAL mode through sqlx, migrations embedded and applied
-//! at open. Write transactions start with `BEGIN IMMEDIATE` so concurrent writers queue on the
-//! busy timeout instead of failing on a lock upgrade.
+//! The SQL [`MetaStore`], one implementation for both databases: SQLite (the embedded default,
+//! WAL mode, one file) and PostgreSQL (scale-out), through sqlx's `Any` driver. Statements are
+//! written once, with `$1…` placeholders in the order they first appear (SQLite numbers its
+//! `$NNN` parameters that way too), and differ by [`Dialect`] only where the databases do: how
+//! a write transaction is serialized, how a task is claimed, and full-text search.
+//!
+//! - Writes are serialized: SQLite's `BEGIN IMMEDIATE`; on PostgreSQL one transaction-scoped
+//!   advisory lock, so the same read-check-write code (credit checks, event sequence numbers,
+//!   per-job limits) is correct on both without per-statement locking.
+//! - Claims on PostgreSQL take `FOR UPDATE SKIP LOCKED` outside that lock, so any number of
+//!   workers claim at once without waiting on each other.
+//! - Search is FTS5 with BM25 on SQLite and a weighted `tsvector` with `ts_rank` on PostgreSQL.
 
 mod admin;
+mod builder;
+mod connect;
 mod janitor;
 mod jobs;
 mod migrate;
@@ -15,37 +26,44 @@ use crate::meta::StoreError;
 use plansift_types::api::JobStatus;
 use plansift_types::ids::{IdKind, new_id};
 use plansift_types::time::{self, Timestamp};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
-use std::path::Path;
-use std::time::Duration;
+use sqlx::AnyPool;
+use sqlx::{Any, Transaction};
 
-pub struct SqliteStore {
-    pool: SqlitePool,
+/// Which database a [`SqlStore`] runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
 }
 
-type Tx = Transaction<'static, Sqlite>;
+pub struct SqlStore {
+    pool: AnyPool,
+    dialect: Dialect,
+}
 
-impl SqliteStore {
-    /// Opens (creating if needed) the database file and applies migrations.
-    pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(30))
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
-        migrate::apply(&pool).await?;
-        Ok(SqliteStore { pool })
+type Tx = Transaction<'static, Any>;
+
+/// The advisory lock key every serialized write transaction takes on PostgreSQL ("plansift").
+const WRITE_LOCK: i64 = 0x706c_616e_7369_6674;
+
+impl SqlStore {
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
     }
 
+    /// A write transaction, serialized with every other.
     async fn write(&self) -> Result<Tx, StoreError> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        match self.dialect {
+            Dialect::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Dialect::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(WRITE_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
     }
 }
 
@@ -74,7 +92,7 @@ pub(crate) async fn transition(
     }
     let now = ts(&time::now());
     let changed =
-        sqlx::query("UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? AND status = ?")
+        sqlx::query("UPDATE jobs SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
             .bind(to.as_str())
             .bind(&now)
             .bind(job_id)
@@ -96,12 +114,12 @@ pub(crate) async fn record_event(
     now: &str,
 ) -> Result<(), StoreError> {
     let seq: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM job_events WHERE job_id = ?")
+        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM job_events WHERE job_id = $1")
             .bind(job_id)
             .fetch_one(&mut **tx)
             .await?;
     let event_id = new_id(IdKind::Event);
-    sqlx::query("INSERT INTO job_events (id, job_id, seq, previous_status, status, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO job_events (id, job_id, seq, previous_status, status, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(&event_id)
         .bind(job_id)
         .bind(seq)
@@ -116,9 +134,9 @@ pub(crate) async fn record_event(
     });
     sqlx::query(
         "INSERT INTO webhook_outbox (event_id, job_id, seq, payload, next_attempt_at, created_at)
-         SELECT ?, id, ?, ?, ?, ? FROM jobs WHERE id = ? AND webhook_url IS NOT NULL
+         SELECT $1, id, $2, $3, $4, $5 FROM jobs WHERE id = $6 AND webhook_url IS NOT NULL
            -- A receiver that answered 410 Gone gets nothing more for this job.
-           AND NOT EXISTS (SELECT 1 FROM webhook_outbox WHERE job_id = ? AND response_status = 410)",
+           AND NOT EXISTS (SELECT 1 FROM webhook_outbox WHERE job_id = $7 AND response_status = 410)",
     )
     .bind(&event_id)
     .bind(seq)
@@ -140,9 +158,9 @@ pub(crate) async fn insert_ledger(
     available_delta: i64,
     reserved_delta: i64,
     note: Option<&str>,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO ledger (org_id, job_id, kind, available_delta, reserved_delta, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO ledger (org_id, job_id, kind, available_delta, reserved_delta, note, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(org_id)
     .bind(job_id)
@@ -151,18 +169,17 @@ pub(crate) async fn insert_ledger(
     .bind(reserved_delta)
     .bind(note)
     .bind(ts(&time::now()))
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    .fetch_one(&mut **tx)
+    .await?)
 }
 
 pub(crate) async fn available(tx: &mut Tx, org_id: &str) -> Result<i64, StoreError> {
-    Ok(
-        sqlx::query_scalar("SELECT COALESCE(SUM(available_delta), 0) FROM ledger WHERE org_id = ?")
-            .bind(org_id)
-            .fetch_one(&mut **tx)
-            .await?,
+    Ok(sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(available_delta), 0) AS BIGINT) FROM ledger WHERE org_id = $1",
     )
+    .bind(org_id)
+    .fetch_one(&mut **tx)
+    .await?)
 }
 
 pub(crate) async fn enqueue(
@@ -174,7 +191,7 @@ pub(crate) async fn enqueue(
     priority: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO tasks (job_id, kind, document_id, page_start, page_end, priority, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO tasks (job_id, kind, document_id, page_start, page_end, priority, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(subject)
     .bind(kind.as_str())
@@ -195,13 +212,13 @@ use async_trait::async_trait;
 use plansift_types::api::OpenApiProfile;
 
 #[async_trait]
-impl MetaStore for SqliteStore {
+impl MetaStore for SqlStore {
     async fn ping(&self) -> Result<(), StoreError> {
-        let applied = migrate::latest_applied(&self.pool).await?;
-        if applied < migrate::latest_known() {
+        let applied = migrate::latest_applied(self).await?;
+        if applied < migrate::latest_known(self) {
             return Err(StoreError::Migration(format!(
                 "schema at {applied}, expected {}",
-                migrate::latest_known()
+                migrate::latest_known(self)
             )));
         }
         Ok(())
@@ -293,7 +310,7 @@ impl MetaStore for SqliteStore {
     }
     async fn create_download(&self, token_hash: &str, row: &DownloadRow) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO download_tokens (token_hash, id, org_id, path, content_type, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO download_tokens (token_hash, id, org_id, path, content_type, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(token_hash)
         .bind(&row.id)
@@ -308,7 +325,7 @@ impl MetaStore for SqliteStore {
     }
     async fn download(&self, token_hash: &str) -> Result<Option<DownloadRow>, StoreError> {
         use sqlx::Row;
-        let Some(r) = sqlx::query("SELECT * FROM download_tokens WHERE token_hash = ?")
+        let Some(r) = sqlx::query("SELECT * FROM download_tokens WHERE token_hash = $1")
             .bind(token_hash)
             .fetch_optional(&self.pool)
             .await?
@@ -327,7 +344,7 @@ impl MetaStore for SqliteStore {
     async fn consume_download(&self, token_hash: &str) -> Result<bool, StoreError> {
         let now = ts(&time::now());
         let changed = sqlx::query(
-            "UPDATE download_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
+            "UPDATE download_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $3",
         )
         .bind(&now)
         .bind(token_hash)
@@ -386,7 +403,7 @@ impl MetaStore for SqliteStore {
     }
     async fn webhook_secret(&self, job_id: &str) -> Result<Option<String>, StoreError> {
         Ok(
-            sqlx::query_scalar("SELECT webhook_secret FROM jobs WHERE id = ?")
+            sqlx::query_scalar("SELECT webhook_secret FROM jobs WHERE id = $1")
                 .bind(job_id)
                 .fetch_optional(&self.pool)
                 .await?
@@ -474,7 +491,7 @@ impl MetaStore for SqliteStore {
         end: i64,
     ) -> Result<Vec<i64>, StoreError> {
         Ok(sqlx::query_scalar(
-            "SELECT page_number FROM pages WHERE job_id = ? AND document_id = ? AND status = 'pending' AND page_number BETWEEN ? AND ? ORDER BY page_number",
+            "SELECT page_number FROM pages WHERE job_id = $1 AND document_id = $2 AND status = 'pending' AND page_number BETWEEN $3 AND $4 ORDER BY page_number",
         )
         .bind(job_id)
         .bind(document_id)
@@ -490,12 +507,12 @@ impl MetaStore for SqliteStore {
         let mut tx = self.write().await?;
         let job = jobs::job_in(&mut tx, job_id).await?;
         let indexed: Option<String> =
-            sqlx::query_scalar("SELECT indexed_at FROM jobs WHERE id = ?")
+            sqlx::query_scalar("SELECT indexed_at FROM jobs WHERE id = $1")
                 .bind(job_id)
                 .fetch_one(&mut *tx)
                 .await?;
         if indexed.is_none() {
-            project::write_index(&mut tx, &job, &index).await?;
+            project::write_index(&mut tx, self.dialect, &job, &index).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -1,16 +1,16 @@
 //! Keys and organizations as the admin API changes them (API.md §10).
 
 use super::orgs::{key_row, org_row};
-use super::{SqliteStore, insert_ledger, ts};
+use super::{SqlStore, insert_ledger, ts};
 use crate::meta::StoreError;
 use crate::rows::{Balance, KeyRow, LedgerEntry, OrgRow};
 use plansift_types::api::OpenApiProfile;
 use plansift_types::ids::{IdKind, new_id};
 use plansift_types::time;
 
-impl SqliteStore {
+impl SqlStore {
     pub(crate) async fn keys_impl(&self, org_id: &str) -> Result<Vec<KeyRow>, StoreError> {
-        sqlx::query("SELECT * FROM api_keys WHERE org_id = ? ORDER BY created_at, id")
+        sqlx::query("SELECT * FROM api_keys WHERE org_id = $1 ORDER BY created_at, id")
             .bind(org_id)
             .fetch_all(&self.pool)
             .await?
@@ -26,7 +26,7 @@ impl SqliteStore {
     ) -> Result<Vec<KeyRow>, StoreError> {
         let mut tx = self.write().await?;
         let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM api_keys WHERE org_id = ? AND (? IS NULL OR id = ?) ORDER BY created_at, id",
+            "SELECT id FROM api_keys WHERE org_id = $1 AND ($2 IS NULL OR id = $3) ORDER BY created_at, id",
         )
         .bind(org_id)
         .bind(key_id)
@@ -37,7 +37,7 @@ impl SqliteStore {
             return Err(StoreError::NotFound);
         }
         sqlx::query(
-            "UPDATE api_keys SET revoked_at = ? WHERE org_id = ? AND (? IS NULL OR id = ?) AND revoked_at IS NULL",
+            "UPDATE api_keys SET revoked_at = $1 WHERE org_id = $2 AND ($3 IS NULL OR id = $4) AND revoked_at IS NULL",
         )
         .bind(ts(&time::now()))
         .bind(org_id)
@@ -47,7 +47,7 @@ impl SqliteStore {
         .await?;
         let mut out = Vec::new();
         for id in ids {
-            let r = sqlx::query("SELECT * FROM api_keys WHERE id = ?")
+            let r = sqlx::query("SELECT * FROM api_keys WHERE id = $1")
                 .bind(&id)
                 .fetch_one(&mut *tx)
                 .await?;
@@ -58,7 +58,7 @@ impl SqliteStore {
     }
 
     pub(crate) async fn revoke_key_impl(&self, key_id: &str) -> Result<KeyRow, StoreError> {
-        let org_id: String = sqlx::query_scalar("SELECT org_id FROM api_keys WHERE id = ?")
+        let org_id: String = sqlx::query_scalar("SELECT org_id FROM api_keys WHERE id = $1")
             .bind(key_id)
             .fetch_optional(&self.pool)
             .await?
@@ -71,7 +71,7 @@ impl SqliteStore {
 
     pub(crate) async fn create_org_impl(&self, name: &str) -> Result<OrgRow, StoreError> {
         let mut tx = self.write().await?;
-        let taken: Option<String> = sqlx::query_scalar("SELECT id FROM orgs WHERE name = ?")
+        let taken: Option<String> = sqlx::query_scalar("SELECT id FROM orgs WHERE name = $1")
             .bind(name)
             .fetch_optional(&mut *tx)
             .await?;
@@ -80,7 +80,7 @@ impl SqliteStore {
         }
         let now = time::now();
         let id = new_id(IdKind::Org);
-        sqlx::query("INSERT INTO orgs (id, name, profile, created_at) VALUES (?, ?, ?, ?)")
+        sqlx::query("INSERT INTO orgs (id, name, profile, created_at) VALUES ($1, $2, $3, $4)")
             .bind(&id)
             .bind(name)
             .bind(
@@ -90,7 +90,7 @@ impl SqliteStore {
             .bind(ts(&now))
             .execute(&mut *tx)
             .await?;
-        let r = sqlx::query("SELECT * FROM orgs WHERE id = ?")
+        let r = sqlx::query("SELECT * FROM orgs WHERE id = $1")
             .bind(&id)
             .fetch_one(&mut *tx)
             .await?;
@@ -105,17 +105,14 @@ impl SqliteStore {
         note: Option<&str>,
     ) -> Result<(LedgerEntry, Balance), StoreError> {
         let mut tx = self.write().await?;
-        let exists: Option<String> = sqlx::query_scalar("SELECT id FROM orgs WHERE id = ?")
+        let exists: Option<String> = sqlx::query_scalar("SELECT id FROM orgs WHERE id = $1")
             .bind(org_id)
             .fetch_optional(&mut *tx)
             .await?;
         if exists.is_none() {
             return Err(StoreError::NotFound);
         }
-        insert_ledger(&mut tx, org_id, None, "grant", amount, 0, note).await?;
-        let id: i64 = sqlx::query_scalar("SELECT last_insert_rowid()")
-            .fetch_one(&mut *tx)
-            .await?;
+        let id = insert_ledger(&mut tx, org_id, None, "grant", amount, 0, note).await?;
         tx.commit().await?;
         Ok((
             LedgerEntry {
@@ -135,7 +132,7 @@ impl SqliteStore {
         org_id: &str,
         profile: &OpenApiProfile,
     ) -> Result<(), StoreError> {
-        let changed = sqlx::query("UPDATE orgs SET profile = ? WHERE id = ?")
+        let changed = sqlx::query("UPDATE orgs SET profile = $1 WHERE id = $2")
             .bind(serde_json::to_string(profile).map_err(|e| StoreError::Corrupt(e.to_string()))?)
             .bind(org_id)
             .execute(&self.pool)

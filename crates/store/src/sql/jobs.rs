@@ -1,7 +1,7 @@
 //! Jobs, their documents and their status history.
 
 use super::{
-    SqliteStore, enqueue, insert_ledger, parse_opt_ts, parse_ts, record_event, transition, ts,
+    SqlStore, enqueue, insert_ledger, parse_opt_ts, parse_ts, record_event, transition, ts,
 };
 use crate::meta::StoreError;
 use crate::rows::*;
@@ -9,9 +9,9 @@ use plansift_types::api::{JobStatus, MAX_BYTES_PER_JOB, MAX_FILES_PER_JOB};
 use plansift_types::ids::{IdKind, new_id};
 use plansift_types::time;
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
-pub(crate) fn job_row(r: &SqliteRow) -> Result<JobRow, StoreError> {
+pub(crate) fn job_row(r: &AnyRow) -> Result<JobRow, StoreError> {
     let status: String = r.get("status");
     Ok(JobRow {
         id: r.get("id"),
@@ -36,7 +36,7 @@ pub(crate) fn job_row(r: &SqliteRow) -> Result<JobRow, StoreError> {
     })
 }
 
-pub(crate) fn document_row(r: &SqliteRow) -> Result<DocumentRow, StoreError> {
+pub(crate) fn document_row(r: &AnyRow) -> Result<DocumentRow, StoreError> {
     Ok(DocumentRow {
         id: r.get("id"),
         job_id: r.get("job_id"),
@@ -59,14 +59,14 @@ pub(crate) fn document_row(r: &SqliteRow) -> Result<DocumentRow, StoreError> {
 }
 
 pub(crate) async fn job_in(tx: &mut super::Tx, job_id: &str) -> Result<JobRow, StoreError> {
-    let r = sqlx::query("SELECT * FROM jobs WHERE id = ?")
+    let r = sqlx::query("SELECT * FROM jobs WHERE id = $1")
         .bind(job_id)
         .fetch_optional(&mut **tx)
         .await?;
     job_row(&r.ok_or(StoreError::NotFound)?)
 }
 
-impl SqliteStore {
+impl SqlStore {
     pub(crate) async fn create_job_impl(&self, job: NewJob) -> Result<JobRow, StoreError> {
         let mut tx = self.write().await?;
         let id = new_id(IdKind::Job);
@@ -74,7 +74,7 @@ impl SqliteStore {
         let expires = now + chrono::Duration::days(job.ttl_days);
         sqlx::query(
             "INSERT INTO jobs (id, org_id, project_id, external_id, status, webhook_url, webhook_secret, created_at, updated_at, expires_at)
-             VALUES (?, ?, ?, ?, 'awaiting_uploads', ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, 'awaiting_uploads', $5, $6, $7, $8, $9)",
         )
         .bind(&id)
         .bind(&job.org_id)
@@ -100,14 +100,16 @@ impl SqliteStore {
     ) -> Result<Option<JobRow>, StoreError> {
         let r = match org_id {
             Some(org) => {
-                sqlx::query("SELECT * FROM jobs WHERE id = ? AND org_id = ? AND purged_at IS NULL")
-                    .bind(id)
-                    .bind(org)
-                    .fetch_optional(&self.pool)
-                    .await?
+                sqlx::query(
+                    "SELECT * FROM jobs WHERE id = $1 AND org_id = $2 AND purged_at IS NULL",
+                )
+                .bind(id)
+                .bind(org)
+                .fetch_optional(&self.pool)
+                .await?
             }
             None => {
-                sqlx::query("SELECT * FROM jobs WHERE id = ? AND purged_at IS NULL")
+                sqlx::query("SELECT * FROM jobs WHERE id = $1 AND purged_at IS NULL")
                     .bind(id)
                     .fetch_optional(&self.pool)
                     .await?
@@ -121,7 +123,7 @@ impl SqliteStore {
         org_id: &str,
         project_id: &str,
     ) -> Result<Vec<JobRow>, StoreError> {
-        sqlx::query("SELECT * FROM jobs WHERE org_id = ? AND project_id = ? AND purged_at IS NULL ORDER BY created_at DESC, id DESC")
+        sqlx::query("SELECT * FROM jobs WHERE org_id = $1 AND project_id = $2 AND purged_at IS NULL ORDER BY created_at DESC, id DESC")
             .bind(org_id)
             .bind(project_id)
             .fetch_all(&self.pool)
@@ -135,7 +137,7 @@ impl SqliteStore {
         &self,
         job_id: &str,
     ) -> Result<Vec<DocumentRow>, StoreError> {
-        sqlx::query("SELECT * FROM documents WHERE job_id = ? ORDER BY position")
+        sqlx::query("SELECT * FROM documents WHERE job_id = $1 ORDER BY position")
             .bind(job_id)
             .fetch_all(&self.pool)
             .await?
@@ -155,7 +157,7 @@ impl SqliteStore {
             JobStatus::AwaitingUploads | JobStatus::Uploading => {}
             other => return Err(StoreError::InvalidState(other)),
         }
-        let r = sqlx::query("SELECT COUNT(*) AS n, COALESCE(SUM(file_size), 0) AS bytes FROM documents WHERE job_id = ?")
+        let r = sqlx::query("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(file_size), 0) AS BIGINT) AS bytes FROM documents WHERE job_id = $1")
             .bind(job_id)
             .fetch_one(&mut *tx)
             .await?;
@@ -164,7 +166,7 @@ impl SqliteStore {
         let now = ts(&time::now());
         for d in docs {
             let existing: Option<String> =
-                sqlx::query_scalar("SELECT id FROM documents WHERE job_id = ? AND sha256 = ?")
+                sqlx::query_scalar("SELECT id FROM documents WHERE job_id = $1 AND sha256 = $2")
                     .bind(job_id)
                     .bind(&d.sha256)
                     .fetch_optional(&mut *tx)
@@ -190,7 +192,7 @@ impl SqliteStore {
             sqlx::query(
                 "INSERT INTO documents (id, job_id, position, org_id, file_name, content_type, classification, file_size, sha256, blob_key, status, created_at,
                     upload_mode, part_size, upload_expires_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
             )
             .bind(&d.id)
             .bind(job_id)
@@ -241,11 +243,11 @@ impl SqliteStore {
         let mut tx = self.write().await?;
         let job = job_in(&mut tx, job_id).await?;
         // Registrations whose bytes never came are not part of the job.
-        sqlx::query("DELETE FROM upload_parts WHERE document_id IN (SELECT id FROM documents WHERE job_id = ? AND status = 'registered')")
+        sqlx::query("DELETE FROM upload_parts WHERE document_id IN (SELECT id FROM documents WHERE job_id = $1 AND status = 'registered')")
             .bind(job_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM documents WHERE job_id = ? AND status = 'registered'")
+        sqlx::query("DELETE FROM documents WHERE job_id = $1 AND status = 'registered'")
             .bind(job_id)
             .execute(&mut *tx)
             .await?;
@@ -262,12 +264,12 @@ impl SqliteStore {
         transition(&mut tx, job_id, job.status, JobStatus::Cancelled).await?;
         release_reservation(&mut tx, &job).await?;
         let now = time::now();
-        sqlx::query("UPDATE jobs SET completed_at = ? WHERE id = ?")
+        sqlx::query("UPDATE jobs SET completed_at = $1 WHERE id = $2")
             .bind(ts(&now))
             .bind(job_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE tasks SET status = 'cancelled' WHERE job_id = ? AND status IN ('queued', 'running')")
+        sqlx::query("UPDATE tasks SET status = 'cancelled' WHERE job_id = $1 AND status IN ('queued', 'running')")
             .bind(job_id)
             .execute(&mut *tx)
             .await?;
@@ -280,7 +282,7 @@ impl SqliteStore {
         &self,
         job_id: &str,
     ) -> Result<Vec<JobEventRow>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM job_events WHERE job_id = ? ORDER BY seq")
+        let rows = sqlx::query("SELECT * FROM job_events WHERE job_id = $1 ORDER BY seq")
             .bind(job_id)
             .fetch_all(&self.pool)
             .await?;
@@ -303,22 +305,23 @@ pub(crate) async fn release_reservation(
     tx: &mut super::Tx,
     job: &JobRow,
 ) -> Result<(), StoreError> {
-    let held: i64 =
-        sqlx::query_scalar("SELECT COALESCE(SUM(reserved_delta), 0) FROM ledger WHERE job_id = ?")
-            .bind(&job.id)
-            .fetch_one(&mut **tx)
-            .await?;
+    let held: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(reserved_delta), 0) AS BIGINT) FROM ledger WHERE job_id = $1",
+    )
+    .bind(&job.id)
+    .fetch_one(&mut **tx)
+    .await?;
     if held != 0 {
         insert_ledger(tx, &job.org_id, Some(&job.id), "release", held, -held, None).await?;
     }
     Ok(())
 }
 
-impl SqliteStore {
+impl SqlStore {
     pub(crate) async fn mark_uploaded_impl(&self, document_id: &str) -> Result<bool, StoreError> {
         let mut tx = self.write().await?;
         let job_status: Option<String> = sqlx::query_scalar(
-            "SELECT j.status FROM jobs j JOIN documents d ON d.job_id = j.id WHERE d.id = ?",
+            "SELECT j.status FROM jobs j JOIN documents d ON d.job_id = j.id WHERE d.id = $1",
         )
         .bind(document_id)
         .fetch_optional(&mut *tx)
@@ -331,7 +334,7 @@ impl SqliteStore {
             return Err(StoreError::InvalidState(status));
         }
         let changed = sqlx::query(
-            "UPDATE documents SET status = 'uploaded' WHERE id = ? AND status = 'registered'",
+            "UPDATE documents SET status = 'uploaded' WHERE id = $1 AND status = 'registered'",
         )
         .bind(document_id)
         .execute(&mut *tx)
@@ -348,14 +351,14 @@ impl SqliteStore {
     ) -> Result<Option<String>, StoreError> {
         let mut tx = self.write().await?;
         let old: Option<String> = sqlx::query_scalar(
-            "SELECT blob_key FROM upload_parts WHERE document_id = ? AND part_number = ?",
+            "SELECT blob_key FROM upload_parts WHERE document_id = $1 AND part_number = $2",
         )
         .bind(document_id)
         .bind(part.part_number)
         .fetch_optional(&mut *tx)
         .await?;
         sqlx::query(
-            "INSERT INTO upload_parts (document_id, part_number, size, sha256, blob_key, created_at) VALUES (?, ?, ?, ?, ?, ?)
+            "INSERT INTO upload_parts (document_id, part_number, size, sha256, blob_key, created_at) VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (document_id, part_number) DO UPDATE SET size = excluded.size, sha256 = excluded.sha256,
                blob_key = excluded.blob_key, created_at = excluded.created_at",
         )
@@ -373,7 +376,7 @@ impl SqliteStore {
 
     pub(crate) async fn parts_impl(&self, document_id: &str) -> Result<Vec<PartRow>, StoreError> {
         let rows =
-            sqlx::query("SELECT * FROM upload_parts WHERE document_id = ? ORDER BY part_number")
+            sqlx::query("SELECT * FROM upload_parts WHERE document_id = $1 ORDER BY part_number")
                 .bind(document_id)
                 .fetch_all(&self.pool)
                 .await?;
@@ -389,7 +392,7 @@ impl SqliteStore {
     }
 
     pub(crate) async fn delete_parts_impl(&self, document_id: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM upload_parts WHERE document_id = ?")
+        sqlx::query("DELETE FROM upload_parts WHERE document_id = $1")
             .bind(document_id)
             .execute(&self.pool)
             .await?;
@@ -400,7 +403,7 @@ impl SqliteStore {
         &self,
         document_id: &str,
     ) -> Result<Option<DocumentRow>, StoreError> {
-        sqlx::query("SELECT * FROM documents WHERE id = ?")
+        sqlx::query("SELECT * FROM documents WHERE id = $1")
             .bind(document_id)
             .fetch_optional(&self.pool)
             .await?
@@ -409,13 +412,13 @@ impl SqliteStore {
     }
 
     pub(crate) async fn secret_impl(&self, name: &str, fresh: &str) -> Result<String, StoreError> {
-        sqlx::query("INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)")
+        sqlx::query("INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(name)
             .bind(fresh)
             .execute(&self.pool)
             .await?;
         Ok(
-            sqlx::query_scalar("SELECT value FROM secrets WHERE name = ?")
+            sqlx::query_scalar("SELECT value FROM secrets WHERE name = $1")
                 .bind(name)
                 .fetch_one(&self.pool)
                 .await?,

@@ -2,19 +2,19 @@
 //! `expiresAt` to purge, signed registrations whose tokens ran out.
 
 use super::jobs::{job_in, job_row, release_reservation};
-use super::{SqliteStore, transition, ts};
+use super::{SqlStore, transition, ts};
 use crate::meta::StoreError;
 use crate::rows::JobRow;
 use plansift_types::api::JobStatus;
 use plansift_types::time::{self, Timestamp};
 
-impl SqliteStore {
+impl SqlStore {
     pub(crate) async fn expire_stale_jobs_impl(
         &self,
         now: &Timestamp,
     ) -> Result<Vec<String>, StoreError> {
         let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM jobs WHERE purged_at IS NULL AND expires_at < ?
+            "SELECT id FROM jobs WHERE purged_at IS NULL AND expires_at < $1
                AND status NOT IN ('completed', 'completed_with_errors', 'failed', 'cancelled', 'expired')",
         )
         .bind(ts(now))
@@ -29,7 +29,7 @@ impl SqliteStore {
             }
             transition(&mut tx, &id, job.status, JobStatus::Expired).await?;
             release_reservation(&mut tx, &job).await?;
-            sqlx::query("UPDATE tasks SET status = 'cancelled' WHERE job_id = ? AND status IN ('queued', 'running')")
+            sqlx::query("UPDATE tasks SET status = 'cancelled' WHERE job_id = $1 AND status IN ('queued', 'running')")
                 .bind(&id)
                 .execute(&mut *tx)
                 .await?;
@@ -45,9 +45,9 @@ impl SqliteStore {
         limit: i64,
     ) -> Result<Vec<JobRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT * FROM jobs WHERE purged_at IS NULL AND expires_at < ?
+            "SELECT * FROM jobs WHERE purged_at IS NULL AND expires_at < $1
                AND status IN ('completed', 'completed_with_errors', 'failed', 'cancelled', 'expired')
-             ORDER BY expires_at LIMIT ?",
+             ORDER BY expires_at LIMIT $2",
         )
         .bind(ts(now))
         .bind(limit)
@@ -58,13 +58,13 @@ impl SqliteStore {
 
     pub(crate) async fn mark_purged_impl(&self, job_id: &str) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        sqlx::query("UPDATE jobs SET purged_at = ? WHERE id = ?")
+        sqlx::query("UPDATE jobs SET purged_at = $1 WHERE id = $2")
             .bind(ts(&time::now()))
             .bind(job_id)
             .execute(&mut *tx)
             .await?;
         // Page analyses are the bulk of a job's rows; the project keeps what it needs.
-        sqlx::query("UPDATE pages SET analysis = NULL, artifacts = NULL WHERE job_id = ?")
+        sqlx::query("UPDATE pages SET analysis = NULL, artifacts = NULL WHERE job_id = $1")
             .bind(job_id)
             .execute(&mut *tx)
             .await?;
@@ -78,7 +78,7 @@ impl SqliteStore {
     ) -> Result<Vec<String>, StoreError> {
         let mut tx = self.write().await?;
         let expired =
-            "SELECT id FROM documents WHERE status = 'registered' AND upload_expires_at < ?";
+            "SELECT id FROM documents WHERE status = 'registered' AND upload_expires_at < $1";
         let keys: Vec<String> = sqlx::query_scalar(&format!(
             "SELECT blob_key FROM upload_parts WHERE document_id IN ({expired})"
         ))
@@ -91,7 +91,7 @@ impl SqliteStore {
         .bind(ts(now))
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM documents WHERE status = 'registered' AND upload_expires_at < ?")
+        sqlx::query("DELETE FROM documents WHERE status = 'registered' AND upload_expires_at < $1")
             .bind(ts(now))
             .execute(&mut *tx)
             .await?;

@@ -1,7 +1,7 @@
 //! The task queue with leases, and the commits of preflight, pages and finalize.
 
 use super::jobs::{job_in, release_reservation};
-use super::{SqliteStore, enqueue, insert_ledger, transition, ts};
+use super::{Dialect, SqlStore, enqueue, insert_ledger, transition, ts};
 use crate::meta::{Rates, StoreError};
 use crate::rows::*;
 use plansift_types::api::{JobStatus, OpenApiProfile};
@@ -13,20 +13,26 @@ fn now_ms() -> i64 {
     time::now().timestamp_millis()
 }
 
-impl SqliteStore {
+impl SqlStore {
     pub(crate) async fn claim_task_impl(
         &self,
         owner: &str,
         lease_ms: i64,
     ) -> Result<Option<TaskRow>, StoreError> {
         let now = now_ms();
-        let mut tx = self.write().await?;
-        let r = sqlx::query(
-            "UPDATE tasks SET status = 'running', lease_owner = ?, lease_until = ?, attempts = attempts + 1
-             WHERE id = (SELECT id FROM tasks WHERE status = 'queued' OR (status = 'running' AND lease_until < ?)
-                         ORDER BY priority DESC, id LIMIT 1)
-             RETURNING id, kind, job_id, document_id, page_start, page_end, attempts",
-        )
+        // PostgreSQL needs no write lock: SKIP LOCKED lets every worker claim a different task
+        // at once. SQLite has one writer at a time anyway.
+        let (mut tx, lock) = match self.dialect {
+            Dialect::Postgres => (self.pool.begin().await?, " FOR UPDATE SKIP LOCKED"),
+            Dialect::Sqlite => (self.write().await?, ""),
+        };
+        let claim = format!(
+            "UPDATE tasks SET status = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1
+             WHERE id = (SELECT id FROM tasks WHERE status = 'queued' OR (status = 'running' AND lease_until < $3)
+                         ORDER BY priority DESC, id LIMIT 1{lock})
+             RETURNING id, kind, job_id, document_id, page_start, page_end, attempts"
+        );
+        let r = sqlx::query(&claim)
         .bind(owner)
         .bind(now + lease_ms)
         .bind(now)
@@ -53,7 +59,7 @@ impl SqliteStore {
         owner: &str,
         lease_ms: i64,
     ) -> Result<bool, StoreError> {
-        let n = sqlx::query("UPDATE tasks SET lease_until = ? WHERE id = ? AND lease_owner = ? AND status = 'running'")
+        let n = sqlx::query("UPDATE tasks SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND status = 'running'")
             .bind(now_ms() + lease_ms)
             .bind(task_id)
             .bind(owner)
@@ -68,7 +74,7 @@ impl SqliteStore {
         task_id: i64,
         owner: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE tasks SET status = 'done', lease_until = NULL WHERE id = ? AND lease_owner = ? AND status = 'running'")
+        sqlx::query("UPDATE tasks SET status = 'done', lease_until = NULL WHERE id = $1 AND lease_owner = $2 AND status = 'running'")
             .bind(task_id)
             .bind(owner)
             .execute(&self.pool)
@@ -82,7 +88,7 @@ impl SqliteStore {
         owner: &str,
         error: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE tasks SET status = 'queued', lease_owner = NULL, lease_until = NULL, last_error = ? WHERE id = ? AND lease_owner = ?")
+        sqlx::query("UPDATE tasks SET status = 'queued', lease_owner = NULL, lease_until = NULL, last_error = $1 WHERE id = $2 AND lease_owner = $3")
             .bind(error)
             .bind(task_id)
             .bind(owner)
@@ -110,7 +116,7 @@ impl SqliteStore {
             match &d.outcome {
                 Ok(kinds) => {
                     for (i, kind) in kinds.iter().enumerate() {
-                        sqlx::query("INSERT OR IGNORE INTO pages (document_id, page_number, job_id, preflight_kind) VALUES (?, ?, ?, ?)")
+                        sqlx::query("INSERT INTO pages (document_id, page_number, job_id, preflight_kind) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
                             .bind(&d.document_id)
                             .bind(i as i64 + 1)
                             .bind(job_id)
@@ -121,7 +127,7 @@ impl SqliteStore {
                     let n = kinds.len() as i64;
                     total += n;
                     sqlx::query(
-                        "UPDATE documents SET status = 'processing', page_count = ? WHERE id = ?",
+                        "UPDATE documents SET status = 'processing', page_count = $1 WHERE id = $2",
                     )
                     .bind(n)
                     .bind(&d.document_id)
@@ -135,7 +141,7 @@ impl SqliteStore {
                     }
                 }
                 Err((code, message)) => {
-                    sqlx::query("UPDATE documents SET status = 'failed', error_code = ?, error_message = ? WHERE id = ?")
+                    sqlx::query("UPDATE documents SET status = 'failed', error_code = $1, error_message = $2 WHERE id = $3")
                         .bind(code)
                         .bind(message)
                         .bind(&d.document_id)
@@ -144,7 +150,7 @@ impl SqliteStore {
                 }
             }
         }
-        sqlx::query("UPDATE jobs SET page_count = ? WHERE id = ?")
+        sqlx::query("UPDATE jobs SET page_count = $1 WHERE id = $2")
             .bind(total)
             .bind(job_id)
             .execute(&mut *tx)
@@ -170,7 +176,7 @@ impl SqliteStore {
             transition(&mut tx, job_id, JobStatus::Preflighting, JobStatus::Failed).await?;
             let now = time::now();
             let expires = now + chrono::Duration::days(profile.retention_days);
-            sqlx::query("UPDATE jobs SET error_code = ?, error_message = ?, completed_at = ?, expires_at = ? WHERE id = ?")
+            sqlx::query("UPDATE jobs SET error_code = $1, error_message = $2, completed_at = $3, expires_at = $4 WHERE id = $5")
                 .bind(&code)
                 .bind(&message)
                 .bind(ts(&now))
@@ -184,7 +190,7 @@ impl SqliteStore {
         // What is still to do: on a resume, pages done before are neither reserved nor redone,
         // and what the job still held is given back before the new reservation.
         let pending: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT preflight_kind, COUNT(*) FROM pages WHERE job_id = ? AND status = 'pending' GROUP BY preflight_kind",
+            "SELECT preflight_kind, COUNT(*) FROM pages WHERE job_id = $1 AND status = 'pending' GROUP BY preflight_kind",
         )
         .bind(job_id)
         .fetch_all(&mut *tx)
@@ -219,7 +225,7 @@ impl SqliteStore {
             None,
         )
         .await?;
-        sqlx::query("UPDATE jobs SET credits_reserved = ? WHERE id = ?")
+        sqlx::query("UPDATE jobs SET credits_reserved = $1 WHERE id = $2")
             .bind(required)
             .bind(job_id)
             .execute(&mut *tx)
@@ -261,7 +267,7 @@ impl SqliteStore {
             return Ok(Some((job, PageCommit::JobNotProcessing)));
         }
         let status: Option<String> = sqlx::query_scalar(
-            "SELECT status FROM pages WHERE document_id = ? AND page_number = ? AND job_id = ?",
+            "SELECT status FROM pages WHERE document_id = $1 AND page_number = $2 AND job_id = $3",
         )
         .bind(document_id)
         .bind(page)
@@ -278,7 +284,7 @@ impl SqliteStore {
     /// Queues finalize once no page of the job is pending.
     async fn maybe_finalize(tx: &mut super::Tx, job_id: &str) -> Result<bool, StoreError> {
         let pending: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM pages WHERE job_id = ? AND status = 'pending'",
+            "SELECT COUNT(*) FROM pages WHERE job_id = $1 AND status = 'pending'",
         )
         .bind(job_id)
         .fetch_one(&mut **tx)
@@ -303,7 +309,7 @@ impl SqliteStore {
             };
         let cost = rates.for_kind(page.final_kind);
         let held: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(SUM(reserved_delta), 0) FROM ledger WHERE job_id = ?",
+            "SELECT CAST(COALESCE(SUM(reserved_delta), 0) AS BIGINT) FROM ledger WHERE job_id = $1",
         )
         .bind(job_id)
         .fetch_one(&mut *tx)
@@ -333,7 +339,7 @@ impl SqliteStore {
             )
             .await?;
         }
-        sqlx::query("UPDATE pages SET status = 'done', final_kind = ?, analysis = ?, artifacts = ?, credits = ? WHERE document_id = ? AND page_number = ?")
+        sqlx::query("UPDATE pages SET status = 'done', final_kind = $1, analysis = $2, artifacts = $3, credits = $4 WHERE document_id = $5 AND page_number = $6")
             .bind(page.final_kind)
             .bind(&page.analysis)
             .bind(&page.artifacts)
@@ -342,7 +348,7 @@ impl SqliteStore {
             .bind(page.page_number)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE jobs SET successful_page_count = successful_page_count + 1, credits_debited = credits_debited + ?, updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE jobs SET successful_page_count = successful_page_count + 1, credits_debited = credits_debited + $1, updated_at = $2 WHERE id = $3")
             .bind(cost)
             .bind(ts(&time::now()))
             .bind(job_id)
@@ -367,14 +373,14 @@ impl SqliteStore {
         {
             return Ok(outcome);
         }
-        sqlx::query("UPDATE pages SET status = 'failed', error_code = ?, error_message = ? WHERE document_id = ? AND page_number = ?")
+        sqlx::query("UPDATE pages SET status = 'failed', error_code = $1, error_message = $2 WHERE document_id = $3 AND page_number = $4")
             .bind(code)
             .bind(message)
             .bind(document_id)
             .bind(page_number)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE jobs SET failed_page_count = failed_page_count + 1, updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE jobs SET failed_page_count = failed_page_count + 1, updated_at = $1 WHERE id = $2")
             .bind(ts(&time::now()))
             .bind(job_id)
             .execute(&mut *tx)
@@ -386,7 +392,7 @@ impl SqliteStore {
 
     pub(crate) async fn job_pages_impl(&self, job_id: &str) -> Result<Vec<PageRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT p.* FROM pages p JOIN documents d ON d.id = p.document_id WHERE p.job_id = ? ORDER BY d.position, p.page_number",
+            "SELECT p.* FROM pages p JOIN documents d ON d.id = p.document_id WHERE p.job_id = $1 ORDER BY d.position, p.page_number",
         )
         .bind(job_id)
         .fetch_all(&self.pool)
@@ -420,7 +426,7 @@ impl SqliteStore {
         transition(&mut tx, job_id, job.status, f.status).await?;
         let now = time::now();
         let expires = now + chrono::Duration::days(f.retention_days);
-        sqlx::query("UPDATE jobs SET result_key = ?, error_code = ?, error_message = ?, completed_at = ?, expires_at = ? WHERE id = ?")
+        sqlx::query("UPDATE jobs SET result_key = $1, error_code = $2, error_message = $3, completed_at = $4, expires_at = $5 WHERE id = $6")
             .bind(&f.result_key)
             .bind(f.error.as_ref().map(|e| &e.0))
             .bind(f.error.as_ref().map(|e| &e.1))
@@ -430,7 +436,7 @@ impl SqliteStore {
             .execute(&mut *tx)
             .await?;
         for (id, status, detected) in &f.documents {
-            sqlx::query("UPDATE documents SET status = ?, detected_classification = ? WHERE id = ? AND job_id = ?")
+            sqlx::query("UPDATE documents SET status = $1, detected_classification = $2 WHERE id = $3 AND job_id = $4")
                 .bind(status)
                 .bind(detected)
                 .bind(id)
@@ -440,7 +446,7 @@ impl SqliteStore {
         }
         release_reservation(&mut tx, &job).await?;
         if let Some(index) = f.index.as_ref().filter(|_| f.status.has_result()) {
-            super::project::write_index(&mut tx, &job, index).await?;
+            super::project::write_index(&mut tx, self.dialect, &job, index).await?;
         }
         let row = job_in(&mut tx, job_id).await?;
         tx.commit().await?;

@@ -1,13 +1,13 @@
 //! The webhook outbox on SQLite: due events in order per job, attempt outcomes.
 
-use super::{SqliteStore, parse_opt_ts, ts};
+use super::{SqlStore, parse_opt_ts, ts};
 use crate::meta::StoreError;
 use crate::rows::{OutboxRow, WebhookAttempt};
 use plansift_types::time::{self, Timestamp};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
-fn outbox_row(r: &SqliteRow) -> Result<OutboxRow, StoreError> {
+fn outbox_row(r: &AnyRow) -> Result<OutboxRow, StoreError> {
     Ok(OutboxRow {
         event_id: r.get("event_id"),
         job_id: r.get("job_id"),
@@ -22,7 +22,7 @@ fn outbox_row(r: &SqliteRow) -> Result<OutboxRow, StoreError> {
     })
 }
 
-impl SqliteStore {
+impl SqlStore {
     pub(crate) async fn due_webhooks_impl(
         &self,
         now: &Timestamp,
@@ -30,9 +30,9 @@ impl SqliteStore {
     ) -> Result<Vec<OutboxRow>, StoreError> {
         let rows = sqlx::query(
             "SELECT o.* FROM webhook_outbox o
-             WHERE o.status = 'pending' AND o.next_attempt_at <= ?
+             WHERE o.status = 'pending' AND o.next_attempt_at <= $1
                AND o.seq = (SELECT MIN(seq) FROM webhook_outbox p WHERE p.job_id = o.job_id AND p.status = 'pending')
-             ORDER BY o.next_attempt_at LIMIT ?",
+             ORDER BY o.next_attempt_at LIMIT $2",
         )
         .bind(ts(now))
         .bind(limit)
@@ -50,7 +50,7 @@ impl SqliteStore {
         let now = ts(&time::now());
         match attempt {
             WebhookAttempt::Delivered { response_status } => {
-                sqlx::query("UPDATE webhook_outbox SET status = 'delivered', attempts = attempts + 1, response_status = ?, last_error = NULL, delivered_at = ?, next_attempt_at = NULL WHERE event_id = ?")
+                sqlx::query("UPDATE webhook_outbox SET status = 'delivered', attempts = attempts + 1, response_status = $1, last_error = NULL, delivered_at = $2, next_attempt_at = NULL WHERE event_id = $3")
                     .bind(response_status)
                     .bind(&now)
                     .bind(event_id)
@@ -62,7 +62,7 @@ impl SqliteStore {
                 error,
                 next,
             } => {
-                sqlx::query("UPDATE webhook_outbox SET status = ?, attempts = attempts + 1, response_status = ?, last_error = ?, next_attempt_at = ? WHERE event_id = ?")
+                sqlx::query("UPDATE webhook_outbox SET status = $1, attempts = attempts + 1, response_status = $2, last_error = $3, next_attempt_at = $4 WHERE event_id = $5")
                     .bind(if next.is_some() { "pending" } else { "failed" })
                     .bind(response_status)
                     .bind(error)
@@ -72,11 +72,11 @@ impl SqliteStore {
                     .await?;
             }
             WebhookAttempt::Gone => {
-                sqlx::query("UPDATE webhook_outbox SET attempts = attempts + 1, response_status = 410, last_error = 'the receiver answered 410 Gone', next_attempt_at = NULL WHERE event_id = ?")
+                sqlx::query("UPDATE webhook_outbox SET attempts = attempts + 1, response_status = 410, last_error = 'the receiver answered 410 Gone', next_attempt_at = NULL WHERE event_id = $1")
                     .bind(event_id)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query("UPDATE webhook_outbox SET status = 'failed', next_attempt_at = NULL WHERE status = 'pending' AND job_id = (SELECT job_id FROM webhook_outbox WHERE event_id = ?)")
+                sqlx::query("UPDATE webhook_outbox SET status = 'failed', next_attempt_at = NULL WHERE status = 'pending' AND job_id = (SELECT job_id FROM webhook_outbox WHERE event_id = $1)")
                     .bind(event_id)
                     .execute(&mut *tx)
                     .await?;
@@ -90,7 +90,7 @@ impl SqliteStore {
         &self,
         job_id: &str,
     ) -> Result<Vec<OutboxRow>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM webhook_outbox WHERE job_id = ? ORDER BY seq")
+        let rows = sqlx::query("SELECT * FROM webhook_outbox WHERE job_id = $1 ORDER BY seq")
             .bind(job_id)
             .fetch_all(&self.pool)
             .await?;

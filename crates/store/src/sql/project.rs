@@ -1,17 +1,20 @@
-//! The project index on PostgreSQL: entity rows with their filter columns, a `tsvector` row per
-//! searchable entity (keyed by the entity's `seq`), and page words for grep.
+//! The project index: entity rows with their filter columns, a search row per searchable entity
+//! keyed by the entity's `seq` (an FTS5 row on SQLite, a weighted `tsvector` on PostgreSQL), and
+//! page words for grep.
 
-use super::{PgStore, Tx, ts};
+use super::builder::Sql;
+use super::{Dialect, SqlStore, Tx, ts};
 use crate::meta::StoreError;
 use crate::project::*;
 use crate::rows::JobRow;
 use plansift_types::time;
-use sqlx::{Postgres, QueryBuilder, Row};
+use sqlx::Row;
 
 /// Writes everything a job adds to its project and marks the job indexed, inside the caller's
 /// transaction (the job's finalization).
 pub(crate) async fn write_index(
     tx: &mut Tx,
+    dialect: Dialect,
     job: &JobRow,
     index: &ProjectIndex,
 ) -> Result<(), StoreError> {
@@ -46,20 +49,34 @@ pub(crate) async fn write_index(
         .bind(&e.data)
         .fetch_one(&mut **tx)
         .await?;
-        if let Some(s) = &e.search {
-            sqlx::query(
-                "INSERT INTO search_docs (seq, title, body, tsv) VALUES ($1, $3, $4,
-                   setweight(to_tsvector('simple', $2), 'A') || setweight(to_tsvector('simple', $5), 'B')
-                   || setweight(to_tsvector('simple', $6), 'D'))",
-            )
-            .bind(seq)
-            .bind(words(&s.number))
-            .bind(&s.title)
-            .bind(&s.body)
-            .bind(words(&s.title))
-            .bind(words(&s.body))
+        match (&e.search, dialect) {
+            (None, _) => {}
+            (Some(s), Dialect::Sqlite) => {
+                sqlx::query(
+                    "INSERT INTO search_fts (rowid, number, title, body) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(seq)
+                .bind(&s.number)
+                .bind(&s.title)
+                .bind(&s.body)
                 .execute(&mut **tx)
                 .await?;
+            }
+            (Some(s), Dialect::Postgres) => {
+                sqlx::query(
+                    "INSERT INTO search_docs (seq, title, body, tsv) VALUES ($1, $2, $3,
+                       setweight(to_tsvector('simple', $4), 'A') || setweight(to_tsvector('simple', $5), 'B')
+                       || setweight(to_tsvector('simple', $6), 'D'))",
+                )
+                .bind(seq)
+                .bind(&s.title)
+                .bind(&s.body)
+                .bind(words(&s.number))
+                .bind(words(&s.title))
+                .bind(words(&s.body))
+                .execute(&mut **tx)
+                .await?;
+            }
         }
     }
     for p in &index.pages {
@@ -118,7 +135,7 @@ fn superseded_sql(o: &str) -> String {
 }
 
 /// Appends ` AND …` for each filter; `prefix` qualifies the entity columns (`e.`).
-fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, filters: &[Filter], prefix: &str) {
+fn push_filters(q: &mut Sql<'_>, dialect: Dialect, filters: &[Filter], prefix: &str) {
     for f in filters {
         match f {
             Filter::Current(current) => {
@@ -128,60 +145,60 @@ fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, filters: &[Filter], prefix:
                     prefix
                 };
                 let not = if *current { "NOT " } else { "" };
-                qb.push(format!(" AND {not}{}", superseded_sql(o)));
+                q.push(&format!(" AND {not}{}", superseded_sql(o)));
             }
             Filter::Eq(col, v) => {
-                qb.push(format!(" AND lower({prefix}{}) = lower(", col.sql()));
-                qb.push_bind(v.clone());
-                qb.push(")");
+                q.push(&format!(" AND lower({prefix}{}) = lower(", col.sql()))
+                    .bind(v.clone())
+                    .push(")");
             }
             Filter::EqInt(col, v) => {
-                qb.push(format!(" AND {prefix}{} = ", col.sql()));
-                qb.push_bind(*v);
+                q.push(&format!(" AND {prefix}{} = ", col.sql())).bind(*v);
             }
             Filter::AtLeast(col, v) => {
-                qb.push(format!(" AND {prefix}{} >= ", col.sql()));
-                qb.push_bind(*v);
+                q.push(&format!(" AND {prefix}{} >= ", col.sql())).bind(*v);
             }
             Filter::AtMost(col, v) => {
-                qb.push(format!(" AND {prefix}{} <= ", col.sql()));
-                qb.push_bind(*v);
+                q.push(&format!(" AND {prefix}{} <= ", col.sql())).bind(*v);
             }
             Filter::In(col, values) => {
-                qb.push(format!(" AND {prefix}{} IN (", col.sql()));
-                push_list(qb, values);
-                qb.push(")");
+                q.push(&format!(" AND {prefix}{} IN (", col.sql()))
+                    .bind_list(values)
+                    .push(")");
             }
             Filter::FileNameContains(s) => {
-                qb.push(format!(" AND strpos(lower({prefix}file_name), lower("));
-                qb.push_bind(s.clone());
-                qb.push(")) > 0");
+                let position = match dialect {
+                    Dialect::Sqlite => "instr",
+                    Dialect::Postgres => "strpos",
+                };
+                q.push(&format!(" AND {position}(lower({prefix}file_name), lower("))
+                    .bind(s.clone())
+                    .push(")) > 0");
             }
             Filter::FileOfSheets(ids) => {
-                qb.push(format!(
+                q.push(&format!(
                     " AND {prefix}file_id IN (SELECT file_id FROM entities WHERE kind = 'sheet' AND id IN ("
-                ));
-                push_list(qb, ids);
-                qb.push("))");
+                ))
+                .bind_list(ids)
+                .push("))");
             }
             Filter::Kinds(kinds) => {
-                qb.push(format!(" AND {prefix}kind IN ("));
                 let names: Vec<String> = kinds.iter().map(|k| k.as_str().to_string()).collect();
-                push_list(qb, &names);
-                qb.push(")");
+                q.push(&format!(" AND {prefix}kind IN ("))
+                    .bind_list(&names)
+                    .push(")");
             }
         }
     }
 }
 
-fn push_list(qb: &mut QueryBuilder<'_, Postgres>, values: &[String]) {
-    if values.is_empty() {
-        qb.push("NULL");
-    }
-    let mut list = qb.separated(", ");
-    for v in values {
-        list.push_bind(v.clone());
-    }
+/// Terms as an FTS5 query: each quoted (so nothing in them is syntax), joined by AND or OR.
+fn fts_query(terms: &[String], any: bool) -> String {
+    let quoted: Vec<String> = terms
+        .iter()
+        .map(|t| format!("\"{}\"", t.replace('"', "")))
+        .collect();
+    quoted.join(if any { " OR " } else { " " })
 }
 
 /// Text as the words SQLite's unicode61 tokenizer sees: runs of letters and digits, lower
@@ -205,7 +222,7 @@ fn ts_query(terms: &[String], any: bool) -> String {
     quoted.join(if any { " | " } else { " & " })
 }
 
-fn record(r: &sqlx::postgres::PgRow) -> Result<EntityRecord, StoreError> {
+fn record(r: &sqlx::any::AnyRow) -> Result<EntityRecord, StoreError> {
     let kind: String = r.try_get("kind")?;
     Ok(EntityRecord {
         seq: r.try_get("seq")?,
@@ -213,32 +230,34 @@ fn record(r: &sqlx::postgres::PgRow) -> Result<EntityRecord, StoreError> {
         kind: EntityKind::parse(&kind)
             .ok_or_else(|| StoreError::Corrupt(format!("entity kind {kind:?}")))?,
         data: r.try_get("data")?,
-        superseded: r.try_get("superseded")?,
+        superseded: r.try_get::<i64, _>("superseded")? != 0,
     })
 }
 
-impl PgStore {
+impl SqlStore {
     pub(crate) async fn entities_impl(&self, q: &EntityQuery) -> Result<EntityPage, StoreError> {
-        let mut count =
-            QueryBuilder::<Postgres>::new("SELECT count(*) FROM entities WHERE project_id = ");
-        count.push_bind(q.project_id.clone());
-        count.push(" AND kind = ").push_bind(q.kind.as_str());
-        push_filters(&mut count, &q.filters, "");
-        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+        let mut count = Sql::new("SELECT count(*) FROM entities WHERE project_id = ");
+        count
+            .bind(q.project_id.clone())
+            .push(" AND kind = ")
+            .bind(q.kind.as_str());
+        push_filters(&mut count, self.dialect, &q.filters, "");
+        let total = count.fetch_i64(&self.pool).await?;
 
-        let mut page = QueryBuilder::<Postgres>::new(format!(
-            "SELECT seq, id, kind, data, {} AS superseded FROM entities WHERE project_id = ",
+        let mut page = Sql::new(format!(
+            "SELECT seq, id, kind, data, CASE WHEN {} THEN 1 ELSE 0 END AS superseded
+             FROM entities WHERE project_id = ",
             superseded_sql("entities.")
         ));
-        page.push_bind(q.project_id.clone());
-        page.push(" AND kind = ").push_bind(q.kind.as_str());
+        page.bind(q.project_id.clone())
+            .push(" AND kind = ")
+            .bind(q.kind.as_str());
         if let Some(after) = q.after {
-            page.push(" AND seq > ").push_bind(after);
+            page.push(" AND seq > ").bind(after);
         }
-        push_filters(&mut page, &q.filters, "");
-        page.push(" ORDER BY seq LIMIT ").push_bind(q.limit);
+        push_filters(&mut page, self.dialect, &q.filters, "");
+        page.push(" ORDER BY seq LIMIT ").bind(q.limit);
         let rows = page
-            .build()
             .fetch_all(&self.pool)
             .await?
             .iter()
@@ -251,38 +270,56 @@ impl PgStore {
         &self,
         q: &SearchQuery,
     ) -> Result<(Vec<SearchHit>, i64), StoreError> {
-        let scope = |qb: &mut QueryBuilder<'_, Postgres>| {
-            qb.push(" e.org_id = ").push_bind(q.org_id.clone());
+        let scope = |s: &mut Sql<'_>| {
+            s.push(" e.org_id = ").bind(q.org_id.clone());
             if let Some(p) = &q.project_id {
-                qb.push(" AND e.project_id = ").push_bind(p.clone());
+                s.push(" AND e.project_id = ").bind(p.clone());
             }
         };
-        let mut count = QueryBuilder::<Postgres>::new(
+        let mut count = Sql::new(
             "SELECT count(*) FROM entities e WHERE e.kind IN ('sheet', 'region', 'spec', 'item') AND",
         );
         scope(&mut count);
-        push_filters(&mut count, &q.filters, "e.");
-        let searched: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+        push_filters(&mut count, self.dialect, &q.filters, "e.");
+        let searched = count.fetch_i64(&self.pool).await?;
 
-        // ts_rank weights {D, C, B, A}: numbers weigh most, then titles, then bodies.
-        let mut qb = QueryBuilder::<Postgres>::new("WITH q AS (SELECT to_tsquery('simple', ");
-        qb.push_bind(ts_query(&q.terms, q.any));
-        qb.push(format!(
-            ") AS query)
-             SELECT e.seq, e.id, e.kind, e.data, e.project_id, {} AS superseded,
-                    ts_rank('{{0.1, 0.2, 0.4, 1.0}}', s.tsv, q.query)::FLOAT8 AS score,
-                    ts_headline('simple', s.title || ' ' || s.body, q.query,
-                      'StartSel=«, StopSel=», MaxWords=24, MinWords=8, ShortWord=0, MaxFragments=1') AS snippet
-             FROM q, search_docs s JOIN entities e ON e.seq = s.seq
-             WHERE s.tsv @@ q.query AND",
-            superseded_sql("e.")
-        ));
-        scope(&mut qb);
-        push_filters(&mut qb, &q.filters, "e.");
-        qb.push(" ORDER BY score DESC, e.seq LIMIT ")
-            .push_bind(q.limit);
-        let rows = qb.build().fetch_all(&self.pool).await?;
-        let hits = rows
+        let superseded = superseded_sql("e.");
+        let mut hits = match self.dialect {
+            // bm25() is lower for better matches; weights favour numbers, then titles.
+            Dialect::Sqlite => {
+                let mut s = Sql::new(format!(
+                    "SELECT e.seq, e.id, e.kind, e.data, e.project_id,
+                        CASE WHEN {superseded} THEN 1 ELSE 0 END AS superseded,
+                        -bm25(search_fts, 8.0, 4.0, 1.0) AS score,
+                        snippet(search_fts, -1, '«', '»', '…', 24) AS snippet
+                     FROM search_fts JOIN entities e ON e.seq = search_fts.rowid
+                     WHERE search_fts MATCH "
+                ));
+                s.bind(fts_query(&q.terms, q.any)).push(" AND");
+                s
+            }
+            // ts_rank weights {D, C, B, A}: numbers weigh most, then titles, then bodies.
+            Dialect::Postgres => {
+                let mut s = Sql::new("WITH q AS (SELECT to_tsquery('simple', ");
+                s.bind(ts_query(&q.terms, q.any)).push(&format!(
+                    ") AS query)
+                     SELECT e.seq, e.id, e.kind, e.data, e.project_id,
+                        CASE WHEN {superseded} THEN 1 ELSE 0 END AS superseded,
+                        CAST(ts_rank('{{0.1, 0.2, 0.4, 1.0}}', s.tsv, q.query) AS FLOAT8) AS score,
+                        ts_headline('simple', s.title || ' ' || s.body, q.query,
+                          'StartSel=«, StopSel=», MaxWords=24, MinWords=8, ShortWord=0, MaxFragments=1') AS snippet
+                     FROM q, search_docs s JOIN entities e ON e.seq = s.seq
+                     WHERE s.tsv @@ q.query AND"
+                ));
+                s
+            }
+        };
+        scope(&mut hits);
+        push_filters(&mut hits, self.dialect, &q.filters, "e.");
+        hits.push(" ORDER BY score DESC, e.seq LIMIT ").bind(q.limit);
+        let hits = hits
+            .fetch_all(&self.pool)
+            .await?
             .iter()
             .map(|r| {
                 Ok(SearchHit {
@@ -300,30 +337,31 @@ impl PgStore {
         &self,
         q: &PageTextQuery,
     ) -> Result<Vec<PageTextRecord>, StoreError> {
-        let mut qb = QueryBuilder::<Postgres>::new(
+        let mut s = Sql::new(
             "SELECT seq, file_id, file_name, page_number, sheet_id, sheet_number, text FROM page_text WHERE project_id = ",
         );
-        qb.push_bind(q.project_id.clone());
+        s.bind(q.project_id.clone());
         if let Some(after) = q.after {
-            qb.push(" AND seq > ").push_bind(after);
+            s.push(" AND seq > ").bind(after);
         }
         if let Some(f) = &q.file_id {
-            qb.push(" AND file_id = ").push_bind(f.clone());
+            s.push(" AND file_id = ").bind(f.clone());
         }
         if let Some(c) = &q.classification {
-            qb.push(" AND lower(classification) = lower(")
-                .push_bind(c.clone())
+            s.push(" AND lower(classification) = lower(")
+                .bind(c.clone())
                 .push(")");
         }
         if let Some(k) = &q.sheet_key {
-            qb.push(" AND sheet_key = ").push_bind(k.clone());
+            s.push(" AND sheet_key = ").bind(k.clone());
         }
         if let Some(n) = q.page_number {
-            qb.push(" AND page_number = ").push_bind(n);
+            s.push(" AND page_number = ").bind(n);
         }
-        qb.push(" ORDER BY seq LIMIT ").push_bind(q.limit);
-        let rows = qb.build().fetch_all(&self.pool).await?;
-        rows.iter()
+        s.push(" ORDER BY seq LIMIT ").bind(q.limit);
+        s.fetch_all(&self.pool)
+            .await?
+            .iter()
             .map(|r| {
                 Ok(PageTextRecord {
                     seq: r.try_get("seq")?,
@@ -404,5 +442,12 @@ mod tests {
         assert_eq!(super::ts_query(&t, false), "'sprinkler' & 'o' <-> 'neil'");
         assert_eq!(super::ts_query(&t[..1], true), "'sprinkler'");
         assert_eq!(super::words("A-101 Floor"), "a 101 floor");
+    }
+
+    #[test]
+    fn terms_are_quoted_strings_for_fts5() {
+        let t = ["sprinkler".to_string(), "or".to_string()];
+        assert_eq!(super::fts_query(&t, false), "\"sprinkler\" \"or\"");
+        assert_eq!(super::fts_query(&t, true), "\"sprinkler\" OR \"or\"");
     }
 }

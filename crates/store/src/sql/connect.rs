@@ -1,0 +1,104 @@
+//! Opening a [`SqlStore`]: the SQLite file with its pragmas on every connection, or a PostgreSQL
+//! database (created when missing); migrations are applied before the store is returned.
+
+use super::{Dialect, SqlStore, migrate};
+use crate::meta::StoreError;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Executor};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+fn drivers() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(sqlx::any::install_default_drivers);
+}
+
+impl SqlStore {
+    /// Opens (creating if needed) the SQLite file in WAL mode and applies migrations.
+    pub async fn open_sqlite(path: &Path) -> Result<SqlStore, StoreError> {
+        let store = Self::connect_sqlite(path).await?;
+        migrate::apply(&store).await?;
+        Ok(store)
+    }
+
+    /// The SQLite file, without migrating it.
+    pub(crate) async fn connect_sqlite(path: &Path) -> Result<SqlStore, StoreError> {
+        drivers();
+        let url = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .to_url_lossy();
+        let pool = AnyPoolOptions::new()
+            .max_connections(8)
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+            .connect_with(AnyConnectOptions::from_url(&url)?)
+            .await?;
+        Ok(SqlStore {
+            pool,
+            dialect: Dialect::Sqlite,
+        })
+    }
+
+    /// Connects to `postgres://…`, creating the database when it is missing (as the embedded
+    /// store creates its file), and applies migrations.
+    pub async fn open_postgres(url: &str) -> Result<SqlStore, StoreError> {
+        drivers();
+        let options = PgConnectOptions::from_str(url)?;
+        let any = AnyConnectOptions::from_url(&options.to_url_lossy())?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(30));
+        let pool = match pool.clone().connect_with(any.clone()).await {
+            Err(e) if is_code(&e, "3D000") => {
+                create_database(&options).await?;
+                pool.connect_with(any).await?
+            }
+            r => r?,
+        };
+        let store = SqlStore {
+            pool,
+            dialect: Dialect::Postgres,
+        };
+        migrate::apply(&store).await?;
+        Ok(store)
+    }
+}
+
+fn is_code(e: &sqlx::Error, code: &str) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| c == code)
+}
+
+/// Creates the database `options` names from the server's `postgres` database; another process
+/// creating it at the same moment is fine.
+async fn create_database(options: &PgConnectOptions) -> Result<(), StoreError> {
+    use sqlx::Connection;
+    let name = options
+        .get_database()
+        .ok_or_else(|| StoreError::Migration("the database URL names no database".into()))?
+        .to_string();
+    let mut conn = sqlx::PgConnection::connect_with(&options.clone().database("postgres")).await?;
+    let created = sqlx::query(&format!(
+        "CREATE DATABASE \"{}\"",
+        name.replace('"', "\"\"")
+    ))
+    .execute(&mut conn)
+    .await;
+    match created {
+        Err(e) if is_code(&e, "42P04") || is_code(&e, "23505") => Ok(()),
+        r => r.map(|_| ()).map_err(StoreError::from),
+    }
+}
