@@ -93,7 +93,11 @@ impl Deployment {
             ),
             (
                 "PLANSIFT_BLOB_URL",
-                format!("{}/{}", services.blob_bucket.trim_end_matches('/'), tag.replace('_', "-")),
+                format!(
+                    "{}/{}",
+                    services.blob_bucket.trim_end_matches('/'),
+                    tag.replace('_', "-")
+                ),
             ),
             ("PLANSIFT_LOG", "warn".to_string()),
         ];
@@ -168,7 +172,12 @@ fn cpu_seconds(pid: &str) -> f64 {
     };
     let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // After the command name: state is field 0, utime 11, stime 12.
     (ticks(11) + ticks(12)) / 100.0
 }

@@ -135,8 +135,15 @@ async fn main() -> anyhow::Result<()> {
             !args.services.database_server.is_empty() && !args.services.blob_bucket.is_empty(),
             "--scale-out needs --database-server postgres://… and --blob-bucket s3://…"
         );
-        return scale_out::run(&args.plansift, &set.path, n, workers, &args.services, &args.out)
-            .await;
+        return scale_out::run(
+            &args.plansift,
+            &set.path,
+            n,
+            workers,
+            &args.services,
+            &args.out,
+        )
+        .await;
     }
     let bytes = Arc::new(std::fs::read(&set.path)?);
     let doc = Document::open(bytes.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;

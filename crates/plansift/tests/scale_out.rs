@@ -7,12 +7,13 @@
 mod common;
 
 use common::corpus_path;
+use common::process::{Process, free_port, wait_ready};
 use plansift_store::MetaStore;
 use plansift_store::open::Backends;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -39,30 +40,6 @@ const FILES: &[(&str, &str)] = &[
     ),
 ];
 const TOTAL_PAGES: i64 = 4 + 1 + 4 + 2 + 30 + 380;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A process killed with SIGKILL when dropped (also when an assertion fails).
-struct Process(Child);
-
-impl Process {
-    fn kill(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
 
 fn plansift(backends: &Backends, data: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_plansift"));
@@ -99,23 +76,6 @@ fn start_worker(backends: &Backends, data: &Path, port: u16, api_port: u16) -> P
         .spawn()
         .unwrap();
     Process(child)
-}
-
-async fn wait_ready(client: &reqwest::Client, port: u16) {
-    let started = Instant::now();
-    while client
-        .get(format!("http://127.0.0.1:{port}/readyz"))
-        .send()
-        .await
-        .map(|r| r.status() != 200)
-        .unwrap_or(true)
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "process on {port} did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 async fn call(

@@ -20,7 +20,9 @@ async fn sqlite() -> Opened {
 
 async fn postgres() -> Opened {
     let url = plansift_store::testing::fresh_database().await;
-    let store = plansift_store::sql::SqlStore::open_postgres(&url).await.unwrap();
+    let store = plansift_store::sql::SqlStore::open_postgres(&url)
+        .await
+        .unwrap();
     (Arc::new(store), None)
 }
 

@@ -2,36 +2,13 @@
 //! finishes with every page processed and debited once, the ledger balanced, the upload intact.
 //! And while a multipart upload is half done: the parts already sent survive.
 
+use crate::common::process::{Process, free_port, wait_ready};
 use crate::helpers::*;
 use serde_json::{Value, json};
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// The server process, killed with SIGKILL when dropped (also when an assertion fails).
-struct Server(Child);
-
-impl Server {
-    fn kill(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-fn start(data: &std::path::Path, port: u16) -> Server {
+fn start(data: &std::path::Path, port: u16) -> Process {
     let child = plansift_command(data)
         .args(["serve", "--data-dir"])
         .arg(data)
@@ -53,24 +30,7 @@ fn start(data: &std::path::Path, port: u16) -> Server {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    Server(child)
-}
-
-async fn wait_ready(client: &reqwest::Client, port: u16) {
-    let started = Instant::now();
-    while client
-        .get(format!("http://127.0.0.1:{port}/readyz"))
-        .send()
-        .await
-        .map(|r| r.status() != 200)
-        .unwrap_or(true)
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    Process(child)
 }
 
 /// A key made with the CLI, a ready project and a job on the server at `port`: (key, API base,

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses its own part
 
+pub mod process;
+
 use std::path::{Path, PathBuf};
 
 /// The corpus documents that have a text layer (every page is vector text).

@@ -96,11 +96,11 @@ async fn apply_up_to(store: &SqlStore, last: i64) -> Result<(), StoreError> {
 }
 
 pub async fn latest_applied(store: &SqlStore) -> Result<i64, StoreError> {
-    Ok(
-        sqlx::query_scalar("SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM schema_migrations")
-            .fetch_one(&store.pool)
-            .await?,
+    Ok(sqlx::query_scalar(
+        "SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM schema_migrations",
     )
+    .fetch_one(&store.pool)
+    .await?)
 }
 
 pub fn latest_known(store: &SqlStore) -> i64 {

@@ -316,7 +316,8 @@ impl SqlStore {
         };
         scope(&mut hits);
         push_filters(&mut hits, self.dialect, &q.filters, "e.");
-        hits.push(" ORDER BY score DESC, e.seq LIMIT ").bind(q.limit);
+        hits.push(" ORDER BY score DESC, e.seq LIMIT ")
+            .bind(q.limit);
         let hits = hits
             .fetch_all(&self.pool)
             .await?

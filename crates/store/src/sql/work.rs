@@ -33,11 +33,11 @@ impl SqlStore {
              RETURNING id, kind, job_id, document_id, page_start, page_end, attempts"
         );
         let r = sqlx::query(&claim)
-        .bind(owner)
-        .bind(now + lease_ms)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
+            .bind(owner)
+            .bind(now + lease_ms)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
         tx.commit().await?;
         let Some(r) = r else { return Ok(None) };
         let kind: String = r.get("kind");
