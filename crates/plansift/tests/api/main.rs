@@ -18,6 +18,7 @@ mod plan_room;
 mod platform;
 mod project_reads;
 mod references;
+mod retries;
 mod revisions;
 mod sheet_index;
 mod signed_uploads;
