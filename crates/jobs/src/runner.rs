@@ -63,6 +63,7 @@ pub struct Runner {
     blobs: Arc<dyn BlobStore>,
     config: RunnerConfig,
     owner: String,
+    documents: Arc<crate::document_cache::DocumentCache>,
 }
 
 type TaskResult = anyhow::Result<()>;
@@ -88,6 +89,7 @@ impl Runner {
             blobs,
             config,
             owner,
+            documents: Default::default(),
         }
     }
 
@@ -347,7 +349,10 @@ impl Runner {
             .into_iter()
             .find(|d| &d.id == doc_id)
             .ok_or_else(|| anyhow::anyhow!("document {doc_id} is gone"))?;
-        let bytes = self.blobs.get(&doc.blob_key).await?;
+        let bytes = self
+            .documents
+            .get(self.blobs.as_ref(), &doc.blob_key)
+            .await?;
         let (tx, mut rx) = tokio::sync::mpsc::channel::<PageWork>(2);
         let engine_stop = stop.clone();
         let engine = self.engine.clone();
@@ -703,12 +708,11 @@ struct PageWork {
 /// for drawings, cut its vector crop. `send` returns false when the receiver is gone.
 fn page_work(
     engine: &Engine,
-    bytes: Vec<u8>,
+    bytes: Arc<Vec<u8>>,
     pending: Vec<i64>,
     stop: &AtomicBool,
     mut send: impl FnMut(PageWork) -> bool,
 ) {
-    let bytes = Arc::new(bytes);
     let doc = match Document::open(bytes.clone()) {
         Ok(doc) => doc,
         Err(e) => {
