@@ -17,6 +17,9 @@ pub struct ApiRun {
     pub pages: i64,
     /// CPU seconds (user + system) every process of the deployment spent on the job.
     pub cpu_seconds: f64,
+    /// CPU seconds the whole machine spent meanwhile (every process: PostgreSQL, the object
+    /// store, the client too).
+    pub machine_cpu_seconds: f64,
 }
 
 /// Kills the server when dropped, whatever happened.
@@ -182,6 +185,23 @@ fn cpu_seconds(pid: &str) -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// Busy CPU seconds of the whole machine since boot (`/proc/stat`: all but idle and iowait).
+fn machine_cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/stat") else {
+        return 0.0;
+    };
+    let ticks: Vec<f64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    let idle = ticks.get(3).copied().unwrap_or(0.0) + ticks.get(4).copied().unwrap_or(0.0);
+    (ticks.iter().sum::<f64>() - idle) / 100.0
+}
+
 /// One job of the whole set through the deployment's API, timed from the first upload byte to
 /// the terminal status; the API process's peak RSS is sampled throughout.
 pub async fn job(deployment: &Deployment, set: &Path) -> anyhow::Result<ApiRun> {
@@ -239,6 +259,7 @@ pub async fn job(deployment: &Deployment, set: &Path) -> anyhow::Result<ApiRun> 
 
     let bytes = tokio::fs::read(set).await?;
     let cpu_before: f64 = pids.iter().map(|p| cpu_seconds(p)).sum();
+    let machine_before = machine_cpu_seconds();
     let t = Instant::now();
     let metadata = json!({ "files": [{ "partName": "file0", "fileName": "set.pdf",
         "contentType": "application/pdf", "classification": "plans" }] });
@@ -298,7 +319,9 @@ pub async fn job(deployment: &Deployment, set: &Path) -> anyhow::Result<ApiRun> 
         peak = peak.max(kib);
     }
     let cpu_seconds = pids.iter().map(|p| cpu_seconds(p)).sum::<f64>() - cpu_before;
+    let machine_cpu_seconds = machine_cpu_seconds() - machine_before;
     Ok(ApiRun {
+        machine_cpu_seconds,
         cpu_seconds,
         run: Run {
             seconds,

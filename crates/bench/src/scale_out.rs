@@ -4,7 +4,8 @@
 //! With more workers than cores the workers share the cores, so the curve flattens at the core
 //! count. The report says so with figures: the CPU seconds every process spent on the job give
 //! pages per CPU-second, which is what one more core buys, and the ideal rate for N workers is
-//! that times min(N, cores).
+//! that times min(N, cores). The busy share of the whole machine (PostgreSQL and the object
+//! store run on the same cores here) shows when the cores are the limit.
 
 use crate::api::{self, Deployment, ScaleOut};
 use serde_json::json;
@@ -23,8 +24,15 @@ pub async fn run(
         "scale-out: serve --no-workers + N workers on PostgreSQL + S3, {pages} pages, {cores} cores\n"
     );
     println!(
-        "{:>7} {:>9} {:>9} {:>8} {:>8} {:>14} {:>12}",
-        "workers", "seconds", "pages/s", "speedup", "CPU s", "pages/CPU-s", "ideal p/s"
+        "{:>7} {:>9} {:>9} {:>8} {:>8} {:>12} {:>10} {:>13}",
+        "workers",
+        "seconds",
+        "pages/s",
+        "speedup",
+        "CPU s",
+        "pages/CPU-s",
+        "ideal p/s",
+        "machine busy"
     );
     let mut rows = Vec::new();
     let mut first: Option<f64> = None;
@@ -42,24 +50,28 @@ pub async fn run(
         let base = *first.get_or_insert(rate);
         let per_cpu = pages as f64 / job.cpu_seconds.max(1e-9);
         let ideal = per_cpu * n.min(cores) as f64;
+        let busy = job.machine_cpu_seconds / (job.run.seconds * cores as f64);
         println!(
-            "{n:>7} {:>9.2} {rate:>9.1} {:>7.2}x {:>8.1} {per_cpu:>14.1} {ideal:>12.1}",
+            "{n:>7} {:>9.2} {rate:>9.1} {:>7.2}x {:>8.1} {per_cpu:>12.1} {ideal:>10.1} {:>12.0}%",
             job.run.seconds,
             rate / base,
-            job.cpu_seconds
+            job.cpu_seconds,
+            busy * 100.0
         );
         rows.push(json!({
             "workers": n, "seconds": job.run.seconds, "pagesPerSecond": rate,
             "speedup": rate / base, "cpuSeconds": job.cpu_seconds,
             "pagesPerCpuSecond": per_cpu, "idealPagesPerSecond": ideal,
+            "machineBusy": busy, "machineCpuSeconds": job.machine_cpu_seconds,
             "apiPeakRssMiB": job.run.peak_rss_mib,
         }));
     }
     println!(
-        "\nThis machine has {cores} cores: beyond {cores} workers they share the cores, so pages/s \
-         stops rising there. Pages per CPU-second is the rate one core adds; on a machine with a \
-         core per worker, N workers would reach about N times it, less the shared PostgreSQL \
-         and S3 work."
+        "\nCPU s counts the Plansift processes; machine busy is every process on the machine \
+         (PostgreSQL, the S3 server and the client run here too) as a share of its {cores} cores. \
+         Once that nears 100 %, more workers only share the same cores, so pages/s flattens. \
+         Pages per CPU-second is what one core adds: with a core per worker (and the database \
+         and object store on their own machines), N workers would reach about N times it."
     );
     let report = json!({ "pages": pages, "cores": cores, "rows": rows });
     std::fs::write(out, serde_json::to_string_pretty(&report)?)?;
