@@ -116,7 +116,7 @@ impl App {
         };
         let (shutdown, rx) = watch::channel(false);
         let mut background = Vec::new();
-        if config.workers || !config.api {
+        if config.workers {
             let mut rc = config.runner.clone();
             rc.public_base_url = server_config.public_base_url.clone();
             let runner = Runner::new(meta.clone(), blobs.clone(), rc);

@@ -32,7 +32,12 @@ use axum::extract::DefaultBodyLimit;
 
 /// What a worker process answers: `/healthz`, `/readyz` and `/metrics`.
 pub fn operational_router(state: AppState) -> Router {
-    api_table::router_of(api_table::operational())
+    served(api_table::router_of(api_table::operational()), state)
+}
+
+/// The fallbacks, request ids and request metrics every served router has.
+fn served(routes: Router<AppState>, state: AppState) -> Router {
+    routes
         .fallback(request_id::not_found)
         .method_not_allowed_fallback(request_id::method_not_allowed)
         .layer(axum::middleware::from_fn(request_id::middleware))
@@ -48,13 +53,9 @@ pub fn router(state: AppState) -> Router {
             rate_limit::middleware,
         ));
     let admin = api_table::router_of(api_table::admin_api());
-    api_table::router_of(api_table::operational())
+    let routes = api_table::router_of(api_table::operational())
         .merge(api_table::router_of(api_table::web()))
         .nest("/api", admin.layer(DefaultBodyLimit::max(JSON_BODY_LIMIT)))
-        .nest("/api/open/v1", api)
-        .fallback(request_id::not_found)
-        .method_not_allowed_fallback(request_id::method_not_allowed)
-        .layer(axum::middleware::from_fn(request_id::middleware))
-        .route_layer(axum::middleware::from_fn(metrics::count))
-        .with_state(state)
+        .nest("/api/open/v1", api);
+    served(routes, state)
 }
