@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use futures_util::{StreamExt, TryStreamExt};
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path;
-use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
+use object_store::{GetOptions, GetRange, ObjectMeta, ObjectStore, ObjectStoreExt, WriteMultipart};
 use sha2::{Digest, Sha256};
 use std::io;
 use std::sync::Arc;
@@ -104,10 +104,18 @@ impl S3BlobStore {
         Ok(self.root(&format!("tmp/{temp}")))
     }
 
-    async fn delete_all(&self, under: Path) -> io::Result<u64> {
+    /// Deletes the objects under `under` that `doomed` picks; how many.
+    async fn delete_listed(
+        &self,
+        under: Path,
+        doomed: impl Fn(&ObjectMeta) -> bool,
+    ) -> io::Result<u64> {
         let mut n = 0;
         let mut listing = self.store.list(Some(&under));
         while let Some(meta) = listing.try_next().await.map_err(io_err)? {
+            if !doomed(&meta) {
+                continue;
+            }
             match self.store.delete(&meta.location).await {
                 Err(object_store::Error::NotFound { .. }) => {}
                 r => r.map_err(io_err)?,
@@ -253,7 +261,7 @@ impl BlobStore for S3BlobStore {
     }
 
     async fn delete_prefix(&self, prefix: &str) -> io::Result<()> {
-        self.delete_all(self.path(prefix.trim_end_matches('/'))?)
+        self.delete_listed(self.path(prefix.trim_end_matches('/'))?, |_| true)
             .await
             .map(|_| ())
     }
@@ -261,18 +269,8 @@ impl BlobStore for S3BlobStore {
     async fn sweep_temporaries(&self, age: std::time::Duration) -> io::Result<u64> {
         let cutoff =
             chrono::Utc::now() - chrono::Duration::from_std(age).unwrap_or(chrono::Duration::MAX);
-        let mut n = 0;
-        let mut listing = self.store.list(Some(&self.root("tmp")));
-        while let Some(meta) = listing.try_next().await.map_err(io_err)? {
-            if meta.last_modified < cutoff {
-                match self.store.delete(&meta.location).await {
-                    Err(object_store::Error::NotFound { .. }) => {}
-                    r => r.map_err(io_err)?,
-                }
-                n += 1;
-            }
-        }
-        Ok(n)
+        self.delete_listed(self.root("tmp"), |meta| meta.last_modified < cutoff)
+            .await
     }
 
     async fn keys(&self, prefix: &str) -> io::Result<Vec<String>> {

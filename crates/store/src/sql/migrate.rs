@@ -1,9 +1,9 @@
 //! Embedded, numbered migrations for each dialect, applied in order at open, each in its own
-//! serialized transaction. Every process of a scale-out deployment opens the store at start; on
-//! PostgreSQL an advisory lock lets the first apply the migrations while the others wait and
-//! then find them applied.
+//! write transaction. Every process of a scale-out deployment opens the store at start; as
+//! writes are serialized, the first applies the migrations while the others wait and then find
+//! them applied.
 
-use super::{Dialect, SqlStore, Tx};
+use super::{Dialect, SqlStore};
 use crate::meta::StoreError;
 
 const SQLITE: &[(i64, &str)] = &[
@@ -36,27 +36,10 @@ const POSTGRES: &[(i64, &str)] = &[(
     include_str!("../../migrations/postgres/0001_initial.sql"),
 )];
 
-/// The advisory lock key migrations take on PostgreSQL ("psmigrat").
-const MIGRATE_LOCK: i64 = 0x7073_6d69_6772_6174;
-
 fn migrations(store: &SqlStore) -> &'static [(i64, &'static str)] {
     match store.dialect {
         Dialect::Sqlite => SQLITE,
         Dialect::Postgres => POSTGRES,
-    }
-}
-
-async fn locked(store: &SqlStore) -> Result<Tx, StoreError> {
-    match store.dialect {
-        Dialect::Sqlite => Ok(store.pool.begin_with("BEGIN IMMEDIATE").await?),
-        Dialect::Postgres => {
-            let mut tx = store.pool.begin().await?;
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(MIGRATE_LOCK)
-                .execute(&mut *tx)
-                .await?;
-            Ok(tx)
-        }
     }
 }
 
@@ -66,13 +49,13 @@ pub async fn apply(store: &SqlStore) -> Result<(), StoreError> {
 
 /// Applies the migrations numbered up to `last`.
 async fn apply_up_to(store: &SqlStore, last: i64) -> Result<(), StoreError> {
-    let mut tx = locked(store).await?;
+    let mut tx = store.write().await?;
     sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)")
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
     for (version, sql) in migrations(store).iter().filter(|m| m.0 <= last) {
-        let mut tx = locked(store).await?;
+        let mut tx = store.write().await?;
         let done: Option<i64> =
             sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
                 .bind(version)

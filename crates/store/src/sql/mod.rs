@@ -31,7 +31,7 @@ use sqlx::{Any, Transaction};
 
 /// Which database a [`SqlStore`] runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Dialect {
+pub(crate) enum Dialect {
     Sqlite,
     Postgres,
 }
@@ -47,10 +47,6 @@ type Tx = Transaction<'static, Any>;
 const WRITE_LOCK: i64 = 0x706c_616e_7369_6674;
 
 impl SqlStore {
-    pub fn dialect(&self) -> Dialect {
-        self.dialect
-    }
-
     /// A write transaction, serialized with every other.
     async fn write(&self) -> Result<Tx, StoreError> {
         match self.dialect {
