@@ -137,7 +137,7 @@ async fn worker_pages(client: &reqwest::Client, port: u16) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workers_and_the_api_die_and_the_job_still_ends_exactly_once() {
     let backends = Backends {
-        database_url: Some(plansift_store::testing::fresh_database().await),
+        database_url: Some(plansift_store::testing::fresh_database_url()),
         blob_url: Some(plansift_store::testing::fresh_blob_url()),
     };
     let dirs: Vec<tempfile::TempDir> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();

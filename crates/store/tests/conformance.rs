@@ -19,7 +19,7 @@ async fn sqlite() -> Opened {
 }
 
 async fn postgres() -> Opened {
-    let url = plansift_store::testing::fresh_database().await;
+    let url = plansift_store::testing::fresh_database_url();
     let store = plansift_store::sql::SqlStore::open_postgres(&url)
         .await
         .unwrap();

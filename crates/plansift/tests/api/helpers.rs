@@ -95,14 +95,9 @@ pub fn backends(data_dir: &Path) -> plansift_store::open::Backends {
         return Default::default();
     }
     let tag = &sha256_hex(data_dir.to_string_lossy().as_bytes())[..20];
-    let admin = std::env::var("PLANSIFT_TEST_DATABASE_URL")
-        .expect("PLANSIFT_TEST_DATABASE_URL (scripts/services.sh start)");
-    let server = admin.rsplit_once('/').map_or(admin.as_str(), |(s, _)| s);
-    let bucket = std::env::var("PLANSIFT_TEST_S3_BUCKET")
-        .expect("PLANSIFT_TEST_S3_BUCKET (scripts/services.sh start)");
     plansift_store::open::Backends {
-        database_url: Some(format!("{server}/t_{tag}")),
-        blob_url: Some(format!("s3://{bucket}/t-{tag}")),
+        database_url: Some(plansift_store::testing::database_url(&format!("t_{tag}"))),
+        blob_url: Some(plansift_store::testing::blob_url(&format!("t-{tag}"))),
     }
 }
 
