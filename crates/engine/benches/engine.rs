@@ -157,7 +157,7 @@ fn ocr_bench() {
     for n in [10, 32, 44, 94, 292] {
         let g = doc.geometry(n).unwrap();
         let t = Instant::now();
-        let words = ocr_page::read_words(&doc, n, &g, PageKind::Document, &tesseract).unwrap();
+        let words = ocr_page::read_words(&doc, n, &g, PageKind::Document, 0.0, &tesseract).unwrap();
         times.push(t.elapsed());
         assert!(words.len() > 50, "page {n}: {} words", words.len());
     }

@@ -195,7 +195,14 @@ pub fn analyze_page_with(
                 "ocr_unavailable: the page has no usable text layer and no OCR engine is installed"
                     .to_string(),
             ),
-            Some(ocr) => match crate::ocr_page::read_words(doc, number, &geometry, kind, ocr) {
+            Some(ocr) => match crate::ocr_page::read_words(
+                doc,
+                number,
+                &geometry,
+                kind,
+                text.stats.image_dpi,
+                ocr,
+            ) {
                 Ok(words) => {
                     ocr_boxes = words.iter().map(|(w, c)| (w.bbox, *c)).collect();
                     text.words = words.into_iter().map(|(w, _)| w).collect();
@@ -232,10 +239,20 @@ pub fn analyze_page_with(
         PageKind::Drawing => {
             let mut guess = read_sheet(&text, geometry.width, geometry.height);
             // A mixed page: vector line work and text, but the title block is an image (a pasted
-            // scan). Read the title-block regions with OCR and the sheet from both word sets.
-            let mixed = guess.number.is_none() && !scanned && text.stats.image_coverage > 0.01;
+            // scan) or outlined strokes (SHX text). Read the title-block regions with OCR and the
+            // sheet from both word sets.
+            let mixed = guess.number.is_none()
+                && !scanned
+                && (text.stats.image_coverage > 0.01 || text.stats.path_segments > 2000);
             if let (true, Some(ocr)) = (mixed, ocr) {
-                match crate::ocr_page::read_words(doc, number, &geometry, kind, ocr) {
+                match crate::ocr_page::read_words(
+                    doc,
+                    number,
+                    &geometry,
+                    kind,
+                    text.stats.image_dpi,
+                    ocr,
+                ) {
                     Ok(words) if !words.is_empty() => {
                         ocr_boxes = words.iter().map(|(w, c)| (w.bbox, *c)).collect();
                         text.words.extend(words.into_iter().map(|(w, _)| w));
@@ -280,6 +297,9 @@ pub fn analyze_page_with(
                 .into_iter()
                 .map(|f| normalize_field(f, &geometry))
                 .collect();
+            for c in &mut guess.title_candidates {
+                c.field = normalize_field(c.field.clone(), &geometry);
+            }
             analysis.sheet = Some(guess);
         }
         PageKind::Document => {

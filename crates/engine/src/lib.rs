@@ -28,6 +28,7 @@ mod analysis;
 mod classify;
 pub mod crop;
 mod error;
+pub mod field_labels;
 pub mod ocr;
 pub mod ocr_page;
 mod pdf;
@@ -40,6 +41,7 @@ pub mod sheet;
 pub mod sheet_index;
 pub mod spec_sections;
 pub mod text;
+pub mod title_block;
 mod word_rows;
 
 pub use analysis::{

@@ -17,6 +17,8 @@ use crate::text::{PageText, Rect, Word};
 const DRAWING_DPI: f32 = 150.0;
 /// Text documents at a little more, for 8-10 pt body text.
 const DOCUMENT_DPI: f32 = 200.0;
+/// Scans are read at their own resolution up to this (the cost of OCR grows with its square).
+const MAX_SCAN_DPI: f32 = 300.0;
 
 pub fn needs_ocr(text: &PageText) -> bool {
     let s = &text.stats;
@@ -43,11 +45,19 @@ pub fn read_words(
     number: usize,
     g: &PageGeometry,
     kind: PageKind,
+    image_dpi: f32,
     ocr: &dyn Ocr,
 ) -> Result<Vec<(Word, f32)>, PageError> {
     let (dpi, layout) = match kind {
         PageKind::Drawing => (DRAWING_DPI, Layout::Sparse),
         PageKind::Document => (DOCUMENT_DPI, Layout::Page),
+    };
+    // A scan is read at its own resolution (within bounds), whatever page size the PDF declares:
+    // the same sheet declared at 300 dpi would otherwise be shrunk to half its letter height.
+    let dpi = if image_dpi > 0.0 {
+        image_dpi.clamp(dpi, MAX_SCAN_DPI)
+    } else {
+        dpi
     };
     let mut words: Vec<(Word, f32)> = Vec::new();
     for [fx0, fy0, fx1, fy1] in regions(kind) {

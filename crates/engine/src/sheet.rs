@@ -29,6 +29,10 @@ pub struct SheetGuess {
     pub title_block: Option<Rect>,
     /// Next-best number candidates, for the set-level consistency check.
     pub alternatives: Vec<Field>,
+    /// Title candidates, best first, for the set-level check (which drops project fields that
+    /// repeat on every sheet) to choose from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub title_candidates: Vec<crate::title_block::TitleCandidate>,
     /// Why the fields were chosen, for `plansift process --explain`; not stored.
     #[serde(skip)]
     pub reasons: Vec<String>,
@@ -41,17 +45,6 @@ static SHEET_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 
 static NUMBER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(SHEET|SHT|DWG|DRAWING|PLAN\s+REF|REF)\.?\s*(NO\.?|NUMBER|#)?:?$").unwrap()
-});
-
-static TITLE_LABEL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)^(SHEET|DRAWING|DWG)\s+(TITLE|NAME)\b|^TITLE:?$").unwrap());
-
-/// Words that mark title-block cells that are not the sheet title.
-static NOT_TITLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"\b(PROJECT|DATE|SCALE|DRAWN|CHECKED|APPROVED|DESIGNED|JOB|NO\.|NUMBER|REVISION|REV\.|CONSULTANT|ARCHITECT|ENGINEER|ISSUE|SUBMITTAL|COPYRIGHT|SEAL|STAMP|LICENSE|INC\.?|LLC|PLLC|P\.?C\.?|CONTRACT|PHONE|FAX|WWW\.|\.COM|SUITE|STREET|AVENUE|SHEET\s+\d|OF\s+\d|NOT\s+FOR\s+CONSTRUCTION|PRELIMINARY|FOR\s+REVIEW|ISSUED\s+FOR|CONCEPTUAL\s+DESIGN|CONSTRUCTION\s+DOCUMENTS|BID\s+SET|PERMIT\s+SET|DEPARTMENT\s+OF)\b",
-    )
-    .unwrap()
 });
 
 fn is_candidate(text: &str) -> bool {
@@ -67,91 +60,28 @@ pub fn read_sheet(text: &PageText, width: f32, height: f32) -> SheetGuess {
     let mut sizes: Vec<f32> = words.iter().map(|w| w.size).collect();
     sizes.sort_by(f32::total_cmp);
     let median = sizes[sizes.len() / 2].max(1.0);
-    let mut counts: HashMap<&str, u32> = HashMap::new();
-    for w in words {
-        *counts.entry(w.text.as_str()).or_default() += 1;
-    }
-    let labels: Vec<&Line> = text
-        .lines
-        .iter()
-        .filter(|l| NUMBER_LABEL.is_match(l.text.trim()))
-        .collect();
-
-    let mut scored: Vec<(f32, Field, String)> = Vec::new();
-    for (i, w) in words.iter().enumerate() {
-        let token = w.text.trim_matches(|c: char| c == ':' || c == ',');
-        let joined;
-        // A designation printed as two words ("A 101", "SC20- TN01") is joined back.
-        let token = if !is_candidate(token) {
-            match words.get(i + 1) {
-                Some(n)
-                    if n.dir == w.dir
-                        && (n.bbox.y0 - w.bbox.y0).abs() < 0.3 * w.size
-                        && n.bbox.x0 - w.bbox.x1 < 0.6 * w.size =>
-                {
-                    joined = format!("{token}{}", n.text);
-                    if is_candidate(&joined) && joined.chars().any(|c| c.is_ascii_alphabetic()) {
-                        joined.as_str()
-                    } else {
-                        continue;
-                    }
-                }
-                _ => continue,
-            }
-        } else {
-            token
-        };
-        let letters = token.chars().any(|c| c.is_ascii_alphabetic());
-        let (cx, cy) = w.bbox.center();
-        let pos = 0.5 * (cx / width).clamp(0.0, 1.0) + 0.5 * (cy / height).clamp(0.0, 1.0);
-        let size = (w.size / median).min(5.0) / 5.0;
-        let repeats = counts.get(w.text.as_str()).copied().unwrap_or(1);
-        let label = labels
-            .iter()
-            .any(|l| near_label(&l.bbox, &w.bbox, w.size.max(l.size)));
-        let mut score = 2.0 * pos * pos + 1.5 * size + if label { 1.2 } else { 0.0 };
-        score -= 0.4 * (repeats.saturating_sub(1).min(5) as f32);
-        if !letters {
-            score -= 1.0;
-        }
-        if w.dir != 0 && w.dir != 270 {
-            score -= 0.5;
-        }
-        let why = format!(
-            "{token}: score {score:.2} (corner {pos:.2}, size {:.1}x median, label {label}, repeats {repeats}{})",
-            w.size / median,
-            if letters { "" } else { ", digits only" }
-        );
-        scored.push((
-            score,
-            Field {
-                text: token.to_string(),
-                bbox: w.bbox,
-                confidence: 0.0,
-            },
-            why,
-        ));
-    }
+    let mut guess = SheetGuess::default();
+    let mut scored = number_candidates(text, width, height, median, &mut guess.reasons);
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
     scored.dedup_by(|a, b| a.1.text == b.1.text);
-    let mut guess = SheetGuess {
-        reasons: scored
-            .iter()
-            .take(5)
-            .map(|s| format!("number candidate {}", s.2))
-            .collect(),
-        ..Default::default()
-    };
+    let reasons: Vec<String> = scored
+        .iter()
+        .take(5)
+        .map(|s| format!("number candidate {}", s.2))
+        .collect();
+    guess.reasons.extend(reasons);
     if let Some((best, field, _)) = scored.first() {
         let margin = scored.get(1).map(|s| best - s.0).unwrap_or(1.0);
         let mut number = field.clone();
         number.confidence = (0.4 + 0.15 * best + 0.3 * margin).clamp(0.05, 0.99);
-        let title = read_title(text, &number, width, height, median);
-        guess.reasons.push(title.as_ref().map_or_else(
-            || "no title found".to_string(),
-            |(f, why)| format!("title {:?}: {why}", f.text),
+        let (candidates, why) = crate::title_block::title_candidates(text, &number, width, height);
+        guess.reasons.extend(why);
+        guess.title = choose_title(&candidates, &[]);
+        guess.reasons.push(guess.title.as_ref().map_or_else(
+            || "no title: no candidate is sure enough".to_string(),
+            |f| format!("title {:?} (confidence {:.2})", f.text, f.confidence),
         ));
-        guess.title = title.map(|t| t.0);
+        guess.title_candidates = candidates;
         guess.title_block = Some(title_block_around(
             &number,
             guess.title.as_ref(),
@@ -173,6 +103,270 @@ pub fn read_sheet(text: &PageText, width: f32, height: f32) -> SheetGuess {
     guess
 }
 
+/// Below this a title is not returned: a wrong title is worse than none.
+pub const MIN_TITLE_CONFIDENCE: f32 = 0.5;
+
+/// The best title candidate once lines that are project fields of the set (`repeated`) are
+/// taken out, if it is sure enough.
+pub fn choose_title(
+    candidates: &[crate::title_block::TitleCandidate],
+    repeated: &[String],
+) -> Option<Field> {
+    let mut best: Option<(f32, Field)> = None;
+    for c in candidates {
+        let mut kept: Vec<&String> = c
+            .lines
+            .iter()
+            .filter(|l| !repeated.contains(&norm_line(l)))
+            .collect();
+        if kept.is_empty() {
+            // Printed the same on every sheet: a project field, unless it names a view or a
+            // sheet's content (`COMMUNICATION ONE-LINE DIAGRAM` on four one-line sheets).
+            if !c.vocabulary {
+                continue;
+            }
+            kept = c.lines.iter().collect();
+        }
+        let mut field = c.field.clone();
+        if kept.len() < c.lines.len() {
+            field.text = kept
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            field.confidence = if crate::title_block::has_title_words(&field.text) {
+                field.confidence.max(0.7)
+            } else {
+                0.4
+            };
+        }
+        if best.as_ref().is_none_or(|(s, _)| c.score > *s) {
+            best = Some((c.score, field));
+        }
+    }
+    best.map(|b| b.1)
+        .filter(|f| f.confidence >= MIN_TITLE_CONFIDENCE)
+}
+
+/// A line as compared across the sheets of a set.
+pub fn norm_line(line: &str) -> String {
+    line.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_uppercase()
+}
+
+/// A label-backed sheet number may be a long code (`L01-H01D01-FOS-00-XX-MUP-AR-80050`,
+/// `TEMPLE/28-1/24/SD-005`, `3CA-22002-SH007.1`).
+static LONG_CODE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Z0-9](?:[A-Z0-9./_:-]*[A-Z0-9])?$").unwrap());
+
+/// Scored number candidates: `(score, field, why)`.
+fn number_candidates(
+    text: &PageText,
+    width: f32,
+    height: f32,
+    median: f32,
+    reasons: &mut Vec<String>,
+) -> Vec<(f32, Field, String)> {
+    use crate::field_labels::FieldKind;
+    let words = &text.words;
+    let mut counts: HashMap<&str, u32> = HashMap::new();
+    for w in words {
+        *counts.entry(w.text.as_str()).or_default() += 1;
+    }
+    let values = crate::title_block::labelled_values(text);
+    let inside = |r: &Rect, b: &Rect| {
+        let (x, y) = r.center();
+        x >= b.x0 - 1.0 && x <= b.x1 + 1.0 && y >= b.y0 - 1.0 && y <= b.y1 + 1.0
+    };
+    let labels: Vec<&Line> = text
+        .lines
+        .iter()
+        .filter(|l| {
+            NUMBER_LABEL.is_match(l.text.trim())
+                || crate::field_labels::split_labels(l.text.trim()).0.first()
+                    == Some(&FieldKind::Number)
+        })
+        .collect();
+    // `8 of 56`: the total is never the number; the index may be. `of` may be a smaller word
+    // of its own between the two.
+    let mut totals: Vec<Rect> = Vec::new();
+    let mut indices: Vec<Rect> = Vec::new();
+    let digits = |t: &str| !t.is_empty() && t.len() <= 4 && t.chars().all(|c| c.is_ascii_digit());
+    for of in words.iter().filter(|w| {
+        matches!(
+            w.text.to_uppercase().as_str(),
+            "OF" | "DE" | "DI" | "VON" | "VAN" | "AV" | "Z" | "ИЗ" | "/"
+        )
+    }) {
+        let (ox, oy) = of.bbox.center();
+        let beside = |w: &&crate::text::Word, right: bool| {
+            let (wx, wy) = w.bbox.center();
+            digits(&w.text)
+                && w.dir == of.dir
+                && (wy - oy).abs() < 0.6 * w.size.max(of.size)
+                && if right {
+                    wx > ox && w.bbox.x0 - of.bbox.x1 < 2.0 * w.size
+                } else {
+                    wx < ox && of.bbox.x0 - w.bbox.x1 < 2.0 * w.size
+                }
+        };
+        let total = words
+            .iter()
+            .filter(|w| beside(w, true))
+            .min_by(|a, b| a.bbox.x0.total_cmp(&b.bbox.x0));
+        let index = words
+            .iter()
+            .filter(|w| beside(w, false))
+            .max_by(|a, b| a.bbox.x1.total_cmp(&b.bbox.x1));
+        if let (Some(t), Some(i)) = (total, index) {
+            totals.push(t.bbox);
+            indices.push(i.bbox);
+        }
+    }
+    // Words that are part of a date printed in a line (`August 18, 2023`).
+    let line_of: HashMap<u32, usize> = text
+        .lines
+        .iter()
+        .enumerate()
+        .flat_map(|(li, l)| l.words.iter().map(move |&w| (w, li)))
+        .collect();
+    let in_date = |word: &str, i: usize| {
+        line_of.get(&(i as u32)).is_some_and(|&li| {
+            crate::field_labels::date_spans(&text.lines[li].text)
+                .iter()
+                .any(|d| d.contains(word.trim_matches(|c: char| !c.is_alphanumeric())))
+        })
+    };
+    // Words of lines that can never hold a sheet number: addresses, phone numbers, dates.
+    let refused: Vec<Rect> = text
+        .lines
+        .iter()
+        .filter(|l| {
+            matches!(
+                crate::field_labels::never_title(&l.text),
+                Some("an address or contact line") | Some("a date") | Some("a file name")
+            )
+        })
+        .map(|l| l.bbox)
+        .collect();
+    let mut scored: Vec<(f32, Field, String)> = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let token = w.text.trim_matches(|c: char| c == ':' || c == ',');
+        let joined;
+        // A designation printed as two words ("A 101", "SC20- TN01", "S- 020") is joined back.
+        let token = if !is_candidate(token) {
+            match words.get(i + 1) {
+                Some(n)
+                    if n.dir == w.dir
+                        && (n.bbox.y0 - w.bbox.y0).abs() < 0.3 * w.size
+                        && n.bbox.x0 - w.bbox.x1 < 0.6 * w.size =>
+                {
+                    joined = format!("{token}{}", n.text);
+                    if is_candidate(&joined) && joined.chars().any(|c| c.is_ascii_alphabetic()) {
+                        joined.as_str()
+                    } else {
+                        continue;
+                    }
+                }
+                _ => continue,
+            }
+        } else {
+            token
+        };
+        if totals.iter().any(|t| inside(&w.bbox, t))
+            || refused.iter().any(|r| inside(&w.bbox, r))
+            || in_date(&w.text, i)
+            || !crate::field_labels::split_labels(token).0.is_empty()
+        {
+            continue;
+        }
+        if let Some(v) = values.iter().find(|v| {
+            !matches!(v.kind, FieldKind::Number | FieldKind::Title) && inside(&w.bbox, &v.bbox)
+        }) {
+            if token.chars().any(|c| c.is_ascii_alphabetic()) {
+                reasons.push(format!(
+                    "{token} is the value of a {} label",
+                    v.kind.as_str()
+                ));
+            }
+            continue;
+        }
+        let letters = token.chars().any(|c| c.is_ascii_alphabetic());
+        let (cx, cy) = w.bbox.center();
+        let pos = 0.5 * (cx / width).clamp(0.0, 1.0) + 0.5 * (cy / height).clamp(0.0, 1.0);
+        let size = (w.size / median).min(5.0) / 5.0;
+        let repeats = counts.get(w.text.as_str()).copied().unwrap_or(1);
+        let label = labels
+            .iter()
+            .any(|l| near_label(&l.bbox, &w.bbox, w.size.max(l.size)));
+        let valued = values
+            .iter()
+            .any(|v| v.kind == FieldKind::Number && inside(&w.bbox, &v.bbox));
+        let index = indices.iter().any(|t| inside(&w.bbox, t));
+        let mut score = 2.0 * pos * pos
+            + 1.5 * size
+            + if label { 1.2 } else { 0.0 }
+            + if valued { 1.0 } else { 0.0 }
+            + if index && (label || valued) { 0.8 } else { 0.0 };
+        score -= 0.4 * (repeats.saturating_sub(1).min(5) as f32);
+        if !letters {
+            score -= 1.0;
+        }
+        if w.dir != 0 && w.dir != 270 {
+            score -= 0.5;
+        }
+        let why = format!(
+            "{token}: score {score:.2} (corner {pos:.2}, size {:.1}x median, label {label}, value {valued}, repeats {repeats}{})",
+            w.size / median,
+            if letters { "" } else { ", digits only" }
+        );
+        scored.push((
+            score,
+            Field {
+                text: token.to_string(),
+                bbox: w.bbox,
+                confidence: 0.0,
+            },
+            why,
+        ));
+    }
+    // Long coded numbers are taken only from a number label's value.
+    for v in values.iter().filter(|v| v.kind == FieldKind::Number) {
+        let code: String = v
+            .text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .replace("- ", "-")
+            .replace(" -", "-");
+        if code.contains(' ')
+            || code.len() > 45
+            || scored.iter().any(|s| s.1.text == code)
+            || !LONG_CODE.is_match(&code)
+            || !code.chars().any(|c| c.is_ascii_digit())
+            || !code.chars().any(|c| c.is_ascii_alphabetic())
+            || crate::field_labels::has_date(&code)
+        {
+            continue;
+        }
+        let (cx, cy) = v.bbox.center();
+        let pos = 0.5 * (cx / width).clamp(0.0, 1.0) + 0.5 * (cy / height).clamp(0.0, 1.0);
+        let score = 2.0 * pos * pos + 2.2;
+        scored.push((
+            score,
+            Field {
+                text: code.clone(),
+                bbox: v.bbox,
+                confidence: 0.0,
+            },
+            format!("{code}: score {score:.2} (the value of a number label, a long code)"),
+        ));
+    }
+    scored
+}
+
 fn near_label(label: &Rect, word: &Rect, size: f32) -> bool {
     let reach = 6.0 * size;
     let below = word.y0 >= label.y0 - size
@@ -183,146 +377,6 @@ fn near_label(label: &Rect, word: &Rect, size: f32) -> bool {
         && word.x0 >= label.x1 - size
         && word.x0 - label.x1 < reach;
     below || right
-}
-
-fn is_title_text(s: &str) -> bool {
-    let letters = s.chars().filter(|c| c.is_alphabetic()).count();
-    letters >= 3
-        && letters * 2 >= s.chars().filter(|c| !c.is_whitespace()).count()
-        && !NOT_TITLE.is_match(&s.to_uppercase())
-}
-
-/// Words a sheet title is made of: titles name the view or the content of the sheet.
-static TITLE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\b(PLANS?|ELEVATIONS?|SECTIONS?|DETAILS?|SCHEDULES?|DIAGRAMS?|NOTES|LEGENDS?|COVER|INDEX|LAYOUT|RISERS?|DEMOLITION|FINISH(ES)?|CEILING|ROOF|FOUNDATION|FRAMING|LIGHTING|POWER|ABBREVIATIONS|SYMBOLS|ENLARGED|PERSPECTIVES?|ISOMETRIC|AXONOMETRIC|PROFILES?|SIGNAL|SIGNING|STRIPING|GRADING|UTILITY|UTILITIES|DRAINAGE|PIPING|DUCTWORK|SPECIFICATIONS|QUANTITIES|TABULATION|PHOTOMETRICS?|ONE-LINE|SINGLE-LINE|WIRING|CONDUIT)\b",
-    )
-    .unwrap()
-});
-
-/// The title: the lines of the cell under a title label, else the best-scoring lettered line
-/// near the number, extended by the lines stacked with it.
-fn read_title(
-    text: &PageText,
-    number: &Field,
-    width: f32,
-    height: f32,
-    median: f32,
-) -> Option<(Field, String)> {
-    let lines = &text.lines;
-    let usable = |l: &Line| {
-        let t = l.text.trim();
-        is_title_text(t)
-            && !TITLE_LABEL.is_match(t)
-            && !NUMBER_LABEL.is_match(t)
-            && !t.split_whitespace().any(|w| w == number.text)
-    };
-    for label in lines.iter().filter(|l| TITLE_LABEL.is_match(l.text.trim())) {
-        let reach = 8.0 * label.size;
-        let first = lines
-            .iter()
-            .filter(|l| {
-                l.dir == label.dir
-                    && l.bbox.y0 > label.bbox.y0 + 0.5 * label.size
-                    && l.bbox.y0 - label.bbox.y1 < reach
-                    && l.bbox.x0 < label.bbox.x1 + reach
-                    && l.bbox.x1 > label.bbox.x0 - 0.5 * reach
-                    && usable(l)
-            })
-            .min_by(|a, b| a.bbox.y0.total_cmp(&b.bbox.y0));
-        if let Some(first) = first {
-            return Some((
-                grow_block(lines, first, &usable, 0.7),
-                format!("the cell under the label {:?}", label.text.trim()),
-            ));
-        }
-    }
-    // No label: lettered lines within the title-block neighbourhood of the number, scored by
-    // size, title vocabulary and distance.
-    let (cx, cy) = number.bbox.center();
-    let reach_x = 0.25 * width;
-    let reach_y = 0.2 * height;
-    let near: Vec<&Line> = lines
-        .iter()
-        .filter(|l| {
-            let (lx, ly) = l.bbox.center();
-            (lx - cx).abs() < reach_x
-                && (ly - cy).abs() < reach_y
-                && l.size >= 0.8 * median
-                && usable(l)
-        })
-        .collect();
-    let top = near.iter().map(|l| l.size).fold(0.0f32, f32::max);
-    let score = |l: &Line| {
-        let (lx, ly) = l.bbox.center();
-        let distance = ((lx - cx) / reach_x).hypot((ly - cy) / reach_y);
-        l.size / top
-            + if TITLE_WORDS.is_match(&l.text) {
-                1.0
-            } else {
-                0.0
-            }
-            - 0.5 * distance
-    };
-    let best = near
-        .iter()
-        .copied()
-        .max_by(|a, b| score(a).total_cmp(&score(b)))?;
-    let confidence = if TITLE_WORDS.is_match(&best.text) {
-        0.75
-    } else {
-        0.45
-    };
-    let why = format!(
-        "no title label; best of {} lettered lines near the number by size, title words and distance (score {:.2})",
-        near.len(),
-        score(best)
-    );
-    Some((grow_block(lines, best, &usable, confidence), why))
-}
-
-/// Extends a title line with the lines stacked directly above and below it in the same column
-/// and size (a title printed on several lines).
-fn grow_block(
-    lines: &[Line],
-    seed: &Line,
-    usable: &dyn Fn(&Line) -> bool,
-    confidence: f32,
-) -> Field {
-    let same_column =
-        |l: &Line, b: &Rect| l.dir == seed.dir && l.bbox.x0 < b.x1 && l.bbox.x1 > b.x0;
-    let same_size = |l: &Line| (l.size - seed.size).abs() < 0.25 * seed.size;
-    let mut block: Vec<&Line> = vec![seed];
-    let mut bbox = seed.bbox;
-    loop {
-        let gap = 1.2 * seed.size;
-        let next = lines.iter().find(|l| {
-            !block.iter().any(|b| std::ptr::eq(*b, *l))
-                && same_column(l, &bbox)
-                && same_size(l)
-                && usable(l)
-                && ((l.bbox.y0 >= bbox.y1 - 0.2 * seed.size && l.bbox.y0 - bbox.y1 < gap)
-                    || (l.bbox.y1 <= bbox.y0 + 0.2 * seed.size && bbox.y0 - l.bbox.y1 < gap))
-        });
-        match next {
-            Some(l) => {
-                bbox = bbox.union(&l.bbox);
-                block.push(l);
-            }
-            None => break,
-        }
-    }
-    block.sort_by(|a, b| a.bbox.y0.total_cmp(&b.bbox.y0));
-    let text = block
-        .iter()
-        .map(|l| l.text.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
-    Field {
-        text,
-        bbox,
-        confidence,
-    }
 }
 
 /// The title block around the sheet fields: the ruled cell that encloses the number and the
@@ -405,6 +459,7 @@ pub fn check_set(mut guesses: Vec<SheetGuess>) -> Vec<SheetGuess> {
             *counts.entry(shape(&n.text)).or_default() += 1;
         }
     }
+    choose_set_titles(&mut guesses);
     let Some((dominant, count)) = counts.into_iter().max_by_key(|(_, c)| *c) else {
         return guesses;
     };
@@ -434,6 +489,39 @@ pub fn check_set(mut guesses: Vec<SheetGuess>) -> Vec<SheetGuess> {
         }
     }
     guesses
+}
+
+/// Titles across the set: a line printed on most sheets of a set of three or more is a project
+/// field (a project name, a client, a date line) beside a title that changes from sheet to sheet.
+fn choose_set_titles(guesses: &mut [SheetGuess]) {
+    if guesses.len() < 3 {
+        return;
+    }
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for g in guesses.iter() {
+        let lines: std::collections::HashSet<String> = g
+            .title_candidates
+            .iter()
+            .flat_map(|c| c.lines.iter().map(|l| norm_line(l)))
+            .collect();
+        for l in lines {
+            *counts.entry(l).or_default() += 1;
+        }
+    }
+    let threshold = 3.max((guesses.len() * 3).div_ceil(5));
+    let repeated: Vec<String> = counts
+        .into_iter()
+        .filter(|(_, c)| *c >= threshold)
+        .map(|(l, _)| l)
+        .collect();
+    if repeated.is_empty() {
+        return;
+    }
+    for g in guesses.iter_mut() {
+        if !g.title_candidates.is_empty() {
+            g.title = choose_title(&g.title_candidates, &repeated);
+        }
+    }
 }
 
 /// The discipline designator of a sheet number: its leading letters (`AF101` → `AF`).

@@ -77,6 +77,10 @@ pub struct PageStats {
     pub path_segments: u32,
     /// Share of the page covered by raster images, 0–1 (overlaps counted twice).
     pub image_coverage: f32,
+    /// Pixels per inch of the largest image on the page as drawn (a scan's own resolution,
+    /// whatever page size the PDF declares); 0 without images.
+    #[serde(default)]
+    pub image_dpi: f32,
 }
 
 /// Everything read off one page.
@@ -120,6 +124,7 @@ struct Collector {
     rulings: Vec<Ruling>,
     stats: PageStats,
     image_area: f64,
+    largest_image: f64,
     page_area: f64,
 }
 
@@ -257,6 +262,11 @@ impl<'a> Device<'a> for Collector {
             .transform
             .transform_rect_bbox(KRect::new(0.0, 0.0, w, h));
         self.image_area += r.area().abs();
+        if r.area().abs() > self.largest_image {
+            self.largest_image = r.area().abs();
+            let drawn = r.width().abs().max(r.height().abs()).max(1e-3);
+            self.stats.image_dpi = (w.max(h) / drawn * 72.0) as f32;
+        }
         self.stats.image_coverage = (self.image_area / self.page_area.max(1.0)) as f32;
     }
     fn pop_clip(&mut self) {}
@@ -284,6 +294,7 @@ pub fn read_page(doc: &Document, number: usize) -> Result<(PageGeometry, PageTex
             rulings: Vec::new(),
             stats: PageStats::default(),
             image_area: 0.0,
+            largest_image: 0.0,
             page_area: (geometry.width as f64) * (geometry.height as f64),
         };
         interpret_page(page, &mut ctx, &mut collector);
