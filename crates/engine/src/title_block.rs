@@ -48,19 +48,31 @@ pub fn has_title_words(text: &str) -> bool {
 
 /// The title-block region around the sheet number: a right-edge strip or a bottom strip cut off
 /// from the drawing by a long rule, whichever is smaller, else a neighbourhood of the number.
-pub fn region(number: &Rect, rulings: &[Ruling], width: f32, height: f32) -> Rect {
-    // A strip's cells are ruled across it: at least two rules start on the strip's edge and run
-    // across most of it (a long wall line of the drawing has none).
+pub fn region(number: &Rect, text: &PageText, width: f32, height: f32) -> Rect {
+    let rulings = &text.rulings;
+    // A strip's cells are ruled across it (at least two rules start on the strip's edge and run
+    // across most of it) or labelled (at least two field labels stand in it); a long wall line
+    // of the drawing has neither.
     let ruled_across = |edge: &Ruling, far: f32| {
-        rulings
+        let rules = rulings
             .iter()
             .filter(|g| {
                 g.horizontal != edge.horizontal
                     && (g.from - edge.at).abs() < 3.0
                     && g.to - g.from >= 0.6 * (far - edge.at)
             })
-            .count()
-            >= 2
+            .count();
+        let labels = text
+            .lines
+            .iter()
+            .filter(|l| {
+                let (x, y) = l.bbox.center();
+                (if edge.horizontal { y } else { x }) > edge.at
+                    && !split_labels(l.text.trim()).0.is_empty()
+            })
+            .take(2)
+            .count();
+        rules >= 2 || labels >= 2
     };
     let right = rulings
         .iter()
@@ -119,40 +131,48 @@ pub fn region(number: &Rect, rulings: &[Ruling], width: f32, height: f32) -> Rec
     }
 }
 
-/// The ruled cell around a box: the nearest rules on each side that span its centre (NaN where
-/// no rule bounds a side within reach).
-pub fn cell_of(b: &Rect, rulings: &[Ruling], reach: f32) -> Rect {
-    let (cx, cy) = b.center();
-    let spans = |g: &Ruling, along: f32| g.from - 1.0 <= along && g.to + 1.0 >= along;
-    let mut cell = Rect {
-        x0: f32::NAN,
-        y0: f32::NAN,
-        x1: f32::NAN,
-        y1: f32::NAN,
+/// True when a rule runs between two lines stacked in reading direction `dir`: they are in
+/// different cells.
+fn separated(a: &Rect, b: &Rect, dir: u16, rulings: &[Ruling]) -> bool {
+    let horizontal_text = matches!(dir, 0 | 180);
+    let (lo, hi, along_a, along_b) = if horizontal_text {
+        let (upper, lower) = if a.y0 <= b.y0 { (a, b) } else { (b, a) };
+        (
+            upper.y1 - 1.0,
+            lower.y0 + 1.0,
+            (upper.x0, upper.x1),
+            (lower.x0, lower.x1),
+        )
+    } else {
+        let (left, right) = if a.x0 <= b.x0 { (a, b) } else { (b, a) };
+        (
+            left.x1 - 1.0,
+            right.x0 + 1.0,
+            (left.y0, left.y1),
+            (right.y0, right.y1),
+        )
     };
-    for g in rulings {
-        if g.horizontal && spans(g, cx) {
-            if g.at <= cy && cy - g.at < reach && (cell.y0.is_nan() || g.at > cell.y0) {
-                cell.y0 = g.at;
-            }
-            if g.at >= cy && g.at - cy < reach && (cell.y1.is_nan() || g.at < cell.y1) {
-                cell.y1 = g.at;
-            }
-        } else if !g.horizontal && spans(g, cy) {
-            if g.at <= cx && cx - g.at < reach && (cell.x0.is_nan() || g.at > cell.x0) {
-                cell.x0 = g.at;
-            }
-            if g.at >= cx && g.at - cx < reach && (cell.x1.is_nan() || g.at < cell.x1) {
-                cell.x1 = g.at;
-            }
-        }
-    }
-    cell
-}
-
-fn same_cell(a: &Rect, b: &Rect) -> bool {
-    let eq = |x: f32, y: f32| (x.is_nan() && y.is_nan()) || (x - y).abs() < 2.0;
-    eq(a.x0, b.x0) && eq(a.y0, b.y0) && eq(a.x1, b.x1) && eq(a.y1, b.y1)
+    let from = along_a.0.max(along_b.0);
+    let to = along_a.1.min(along_b.1);
+    let mid = if from <= to {
+        (from + to) / 2.0
+    } else {
+        (along_a.0 + along_a.1) / 2.0
+    };
+    // An underline runs the width of its line; a cell's rule runs past the text.
+    let underline = |g: &Ruling| {
+        [along_a, along_b]
+            .iter()
+            .any(|(s, e)| (g.from - s).abs() < 3.0 && (g.to - e).abs() < 3.0)
+    };
+    rulings.iter().any(|g| {
+        g.horizontal == horizontal_text
+            && g.at > lo
+            && g.at < hi
+            && g.from <= mid
+            && g.to >= mid
+            && !underline(g)
+    })
 }
 
 /// A box in the reading frame of text running in `dir`: x along the reading direction, y down
@@ -183,7 +203,6 @@ pub fn frame(r: &Rect, dir: u16) -> Rect {
 
 struct Entry<'a> {
     line: &'a Line,
-    cell: Rect,
     frame: Rect,
     /// The line as a title would use it (issue date cut), or why it can't be part of one.
     verdict: Result<String, &'static str>,
@@ -197,21 +216,11 @@ pub fn title_candidates(
     height: f32,
 ) -> (Vec<TitleCandidate>, Vec<String>) {
     let mut reasons = Vec::new();
-    let area = region(&number.bbox, &text.rulings, width, height);
+    let area = region(&number.bbox, text, width, height);
     reasons.push(format!(
         "title block region {:.0},{:.0}–{:.0},{:.0}",
         area.x0, area.y0, area.x1, area.y1
     ));
-    if std::env::var_os("PLANSIFT_DEBUG_RULINGS").is_some() {
-        for g in text
-            .rulings
-            .iter()
-            .filter(|g| g.to - g.from > 0.1 * width.min(height))
-        {
-            reasons.push(format!("ruling {g:?}"));
-        }
-    }
-    let reach = 0.3 * width.max(height);
     let inside = |r: &Rect| {
         let (x, y) = r.center();
         x >= area.x0 && x <= area.x1 && y >= area.y0 && y <= area.y1
@@ -232,17 +241,19 @@ pub fn title_candidates(
             };
             Entry {
                 line: l,
-                cell: cell_of(&l.bbox, &text.rulings, reach),
                 frame: frame(&l.bbox, l.dir),
                 verdict,
             }
         })
         .collect();
     for e in &entries {
-        let (x, y) = e.line.bbox.center();
         reasons.push(format!(
-            "line {:?} at {x:.0},{y:.0} size {:.1} dir {}: {}",
+            "line {:?} at {:.0},{:.0}–{:.0},{:.0} size {:.1} dir {}: {}",
             e.line.text.trim(),
+            e.line.bbox.x0,
+            e.line.bbox.y0,
+            e.line.bbox.x1,
+            e.line.bbox.y1,
             e.line.size,
             e.line.dir,
             match &e.verdict {
@@ -251,7 +262,11 @@ pub fn title_candidates(
             }
         ));
     }
-    let blocks = blocks(&entries);
+    let blocks = blocks(&entries, &text.rulings);
+    for b in blocks.iter().filter(|b| b.len() > 1) {
+        let lines: Vec<&str> = b.iter().map(|&i| entries[i].line.text.trim()).collect();
+        reasons.push(format!("cell {lines:?}"));
+    }
     let mut out: Vec<TitleCandidate> = Vec::new();
     // Title labels first: their values are the title, whatever their size.
     for (i, e) in entries.iter().enumerate() {
@@ -358,7 +373,7 @@ fn candidate(run: Vec<(String, &Line)>, labelled: bool, base: f32) -> TitleCandi
 
 /// The lines of blocks: same direction, same cell, similar size, stacked without a gap, in
 /// reading order.
-fn blocks(entries: &[Entry]) -> Vec<Vec<usize>> {
+fn blocks(entries: &[Entry], rulings: &[Ruling]) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..entries.len()).collect();
     order.sort_by(|&a, &b| {
         let (ea, eb) = (&entries[a], &entries[b]);
@@ -375,7 +390,7 @@ fn blocks(entries: &[Entry]) -> Vec<Vec<usize>> {
             let last = &entries[*b.last().unwrap()];
             let gap = e.frame.y0 - last.frame.y1;
             last.line.dir == e.line.dir
-                && same_cell(&last.cell, &e.cell)
+                && !separated(&last.line.bbox, &e.line.bbox, e.line.dir, rulings)
                 && (last.line.size - size).abs() < 0.25 * size.max(last.line.size)
                 && gap < 0.9 * size
                 && gap > -0.5 * size
@@ -503,4 +518,46 @@ pub fn labelled_values(text: &PageText) -> Vec<LabelledValue> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(text: &str, x0: f32, y0: f32, x1: f32, size: f32) -> Line {
+        Line {
+            text: text.into(),
+            bbox: Rect {
+                x0,
+                y0,
+                x1,
+                y1: y0 + size,
+            },
+            size,
+            dir: 0,
+            words: vec![],
+        }
+    }
+
+    #[test]
+    fn lines_stacked_in_one_cell_form_one_block() {
+        let a = line("FIRST FLOOR", 2713.0, 1982.0, 2879.0, 25.0);
+        let b = line("LIGHTING PLAN", 2711.0, 2010.0, 2907.0, 25.0);
+        let entries: Vec<Entry> = [&a, &b]
+            .iter()
+            .map(|l| Entry {
+                line: l,
+                frame: frame(&l.bbox, 0),
+                verdict: Ok(l.text.clone()),
+            })
+            .collect();
+        assert_eq!(blocks(&entries, &[]), vec![vec![0, 1]]);
+        let rule = Ruling {
+            horizontal: true,
+            at: 2008.5,
+            from: 2700.0,
+            to: 2950.0,
+        };
+        assert_eq!(blocks(&entries, &[rule]), vec![vec![0], vec![1]]);
+    }
 }
