@@ -30,8 +30,7 @@ impl FromRequestParts<AppState> for Admin {
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
+            .and_then(crate::auth::bearer_token);
         let (Some(presented), Some(expected)) = (presented, state.config.admin_token.as_deref())
         else {
             return Err(unauthorized());
