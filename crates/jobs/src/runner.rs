@@ -537,6 +537,7 @@ impl Runner {
                 },
                 &mut index,
             );
+            crate::result::keep_documented_sections(&mut out.document);
             warnings.extend(out.warnings);
             doc_status.push((
                 d.id.clone(),
@@ -625,7 +626,8 @@ impl Runner {
 }
 
 impl Runner {
-    /// Writes the document's part of Result v1 as its `extracted_json` artifact and lists it.
+    /// Writes the document's part of Result v1 (the sections Plangrep documents for its
+    /// classification) as its `extracted_json` artifact and lists it.
     async fn write_extracted(
         &self,
         document: &mut plansift_types::result::ResultDocument,
@@ -633,7 +635,9 @@ impl Runner {
     ) -> anyhow::Result<()> {
         let path = extracted_path(&document.document_id);
         let key = blob_key(&path).expect("made path");
-        self.blobs.put(&key, &serde_json::to_vec(document)?).await?;
+        let mut part = document.clone();
+        crate::result::keep_documented_sections(&mut part);
+        self.blobs.put(&key, &serde_json::to_vec(&part)?).await?;
         document
             .artifacts
             .push(plansift_types::result::ResultArtifact {

@@ -33,10 +33,27 @@ pub async fn job_view(
         .documents(&job.id)
         .await?
         .into_iter()
-        .map(|d| JobFileView {
-            id: d.id,
-            file_name: d.file_name,
-            status: d.status,
+        .map(|d| {
+            let finished = matches!(
+                d.status.as_str(),
+                "completed" | "completed_with_errors" | "failed"
+            );
+            // A file's status follows the job's when the job ended before the file did.
+            let status = match job.status {
+                JobStatus::Cancelled if !finished => "cancelled".to_string(),
+                JobStatus::Expired if !finished => "expired".to_string(),
+                _ => d.status,
+            };
+            let error = d.error_code.map(|code| ErrorView {
+                code,
+                message: d.error_message.unwrap_or_default(),
+            });
+            JobFileView {
+                id: d.id,
+                file_name: d.file_name,
+                status,
+                error,
+            }
         })
         .collect();
     Ok(job_view_with(job, files, &state.config.public_base_url))

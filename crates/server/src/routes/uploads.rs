@@ -194,8 +194,14 @@ pub async fn upload_files(
         .job(Some(&who.org_id), &job.id)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    // Plangrep's batch status: `skipped` when every file was a duplicate of one already in the job.
+    let batch = if uploads.iter().all(|u| u["status"] == "skipped") {
+        "skipped"
+    } else {
+        "uploaded"
+    };
     Ok(axum::Json(
-        json!({ "job": job_view(&state, &job).await?, "status": "uploaded", "uploads": uploads }),
+        json!({ "job": job_view(&state, &job).await?, "status": batch, "uploads": uploads }),
     ))
 }
 
