@@ -565,10 +565,13 @@ impl Runner {
         let now = time::now();
         let mut result_key = None;
         if status.has_result() {
-            let result_url = format!(
-                "{}/api/open/v1/jobs/{}/result",
-                self.config.public_base_url.trim_end_matches('/'),
-                job.id
+            let expires = now + chrono::Duration::days(profile.retention_days);
+            // Pre-signed until the result expires, as the job's own `resultUrl` is.
+            let result_url = crate::signed::result_url(
+                &crate::signed::signing_key(self.meta.as_ref()).await?,
+                &self.config.public_base_url,
+                &job.id,
+                expires.timestamp(),
             );
             let result = ResultV1 {
                 schema_version: "v1".into(),
@@ -578,9 +581,7 @@ impl Runner {
                     external_id: job.external_id.clone(),
                     created_at: time::format(&job.created_at),
                     completed_at: Some(time::format(&now)),
-                    expires_at: Some(time::format(
-                        &(now + chrono::Duration::days(profile.retention_days)),
-                    )),
+                    expires_at: Some(time::format(&expires)),
                     result_url: Some(result_url),
                     error: None,
                 },

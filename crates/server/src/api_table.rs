@@ -433,6 +433,15 @@ pub fn open_api() -> Vec<Op> {
             get(jobs::result),
         ),
         op(
+            "/results/{job_id}",
+            "get",
+            "The result at a job's pre-signed resultUrl (no key; the token is the capability)",
+            Caller::Anyone,
+            NoBody,
+            Schema(200, "ResultV1"),
+            get(jobs::signed_result),
+        ),
+        op(
             "/jobs/{job_id}/artifact",
             "get",
             "Bytes of an artifact the result references",
