@@ -11,6 +11,7 @@ mod reads;
 mod result_url;
 mod seed_flow;
 mod shapes;
+mod uploads_and_artifacts;
 
 pub use crate::helpers::*;
 pub use serde_json::{Value, json};
