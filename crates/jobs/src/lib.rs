@@ -13,6 +13,8 @@
 //!   its project.
 //! - [`sheet_index`] checks a set's drawing list against the sheets its job issued.
 //! - [`revisions`] pictures what changed when a job brings a new version of a project's sheet.
+//! - [`signed`] signs and checks the expiring capabilities (upload targets, `resultUrl`) every
+//!   process shares.
 //! - [`result`] turns engine output into Result v1; `plansift process` and finalize share it, so
 //!   the CLI and the server give the same answer for the same file.
 
@@ -27,6 +29,7 @@ pub mod result;
 pub mod revisions;
 pub mod runner;
 pub mod sheet_index;
+pub mod signed;
 
 pub use process::process_file;
 pub use runner::{Runner, RunnerConfig};

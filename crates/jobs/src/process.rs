@@ -67,6 +67,7 @@ pub fn process_file(file_name: &str, bytes: Vec<u8>, classification: Option<&str
         &mut out.evidence,
     );
     let now = time::format(&time::now());
+    crate::result::keep_documented_sections(&mut out.document);
     let debited = out.tally.credits(DRAWING_RATE, DOCUMENT_RATE);
     let failed = out.document.status == "failed";
     let documents = vec![out.document];

@@ -167,8 +167,12 @@ pub fn index_document(input: &IndexInput<'_>, out: &mut ProjectIndex) {
         let mut full_text = String::new();
         for (part, engine_part) in spec.parts.iter().zip(&section.parts) {
             let facet_id = new_id(IdKind::Facet);
+            let (facet_text, coverage_kind) = facet_text(&engine_part.text);
             facets.push(json!({
-                "facetId": facet_id, "facetKind": "part", "facetLabel": format!("{} - {}", part.label, part.title),
+                "facetId": facet_id, "facetKey": facet_key(&part.label), "facetKind": "part",
+                "facetLabel": format!("{} - {}", part.label, part.title),
+                "coverageKind": coverage_kind, "facetText": facet_text,
+                "requirements": requirements(&engine_part.text),
                 "pageStart": part.page_start, "pageEnd": part.page_end,
             }));
             full_text.push_str(&format!(
@@ -196,6 +200,7 @@ pub fn index_document(input: &IndexInput<'_>, out: &mut ProjectIndex) {
         let mut data = serde_json::to_value(spec).unwrap_or_default();
         merge(&mut data, &file_refs);
         data["facets"] = json!(facets);
+        data["artifacts"] = artifacts(&section_artifacts(d, spec.page_start), out);
         out.entities.push(NewEntity {
             id: spec.specification_id.clone(),
             kind: EntityKind::Spec,
@@ -219,6 +224,9 @@ pub fn index_document(input: &IndexInput<'_>, out: &mut ProjectIndex) {
     for doc in d.docs.iter().flatten() {
         let mut data = serde_json::to_value(doc).unwrap_or_default();
         merge(&mut data, &file_refs);
+        data["docId"] = json!(doc.doc_section_id);
+        data["status"] = json!("complete");
+        data["artifacts"] = artifacts(&section_artifacts(d, doc.page_start), out);
         out.entities.push(NewEntity {
             id: doc.doc_section_id.clone(),
             kind: EntityKind::Doc,
@@ -272,6 +280,56 @@ pub fn index_document(input: &IndexInput<'_>, out: &mut ProjectIndex) {
                 .collect(),
         });
     }
+}
+
+/// The artifacts of a spec or document section: its file's `extracted_json` and the thumbnail
+/// of the page it starts on.
+fn section_artifacts(d: &ResultDocument, page_start: i64) -> Vec<ResultArtifact> {
+    let thumbnail = crate::artifacts::thumbnail_path(&d.document_id, page_start as u32);
+    d.artifacts
+        .iter()
+        .filter(|a| a.kind == "extracted_json" || (a.kind == "thumbnail" && a.path == thumbnail))
+        .cloned()
+        .collect()
+}
+
+/// `PART 1` → `part_1`: a facet's stable key within its section.
+fn facet_key(label: &str) -> String {
+    let mut key = String::new();
+    for c in label.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            key.push(c.to_ascii_lowercase());
+        } else if !key.ends_with('_') {
+            key.push('_');
+        }
+    }
+    key.trim_end_matches('_').to_string()
+}
+
+/// The text a facet shows (at most `FACET_CHARS` characters) and how much of the part it
+/// covers: `full` or `excerpt`. The whole text is at `…/sections/{facetId}`.
+fn facet_text(text: &str) -> (String, &'static str) {
+    const FACET_CHARS: usize = 2000;
+    if text.chars().count() <= FACET_CHARS {
+        (text.to_string(), "full")
+    } else {
+        (text.chars().take(FACET_CHARS).collect(), "excerpt")
+    }
+}
+
+/// The requirement statements of a part: its lines that say `shall` or `must`, at most 50.
+fn requirements(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| {
+            let lower = l.to_lowercase();
+            lower
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| w == "shall" || w == "must")
+        })
+        .take(50)
+        .map(str::to_string)
+        .collect()
 }
 
 /// How a region is laid out on its sheet.

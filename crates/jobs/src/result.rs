@@ -289,6 +289,13 @@ pub fn build_document(mut input: DocumentInput<'_>) -> DocumentOutput {
         })
         .collect();
 
+    // Every section read is built (the project index keeps them all, ids shared with evidence);
+    // [`keep_documented_sections`] then leaves in the result what Plangrep documents.
+    let classification = input
+        .classification
+        .map(str::to_string)
+        .or_else(|| detected.clone())
+        .unwrap_or_else(|| "other".into());
     let has_documents = analysed.iter().any(|p| p.kind == PageKind::Document);
     let specifications = has_documents.then(|| {
         analysis
@@ -430,11 +437,7 @@ pub fn build_document(mut input: DocumentInput<'_>) -> DocumentOutput {
     let document = ResultDocument {
         document_id: input.document_id.into(),
         file_name: input.file_name.into(),
-        classification: input
-            .classification
-            .map(str::to_string)
-            .or_else(|| detected.clone())
-            .unwrap_or_else(|| "other".into()),
+        classification,
         detected_classification: detected.clone(),
         content_type: input.content_type.into(),
         file_size: input.file_size,
@@ -462,6 +465,23 @@ pub fn build_document(mut input: DocumentInput<'_>) -> DocumentOutput {
         detected_classification: detected,
         analysed,
         analysis,
+    }
+}
+
+/// Plangrep's rule for a document of Result v1: `specifications` only for `specifications` and
+/// `mixed` files, `docs` only for `documents`, `addenda` and `mixed` files (a list, possibly
+/// empty), null otherwise. Applied after the project index has taken every section read.
+pub fn keep_documented_sections(document: &mut ResultDocument) {
+    let class = document.classification.as_str();
+    if matches!(class, "specifications" | "mixed") {
+        document.specifications.get_or_insert_with(Vec::new);
+    } else {
+        document.specifications = None;
+    }
+    if matches!(class, "documents" | "addenda" | "mixed") {
+        document.docs.get_or_insert_with(Vec::new);
+    } else {
+        document.docs = None;
     }
 }
 

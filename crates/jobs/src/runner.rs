@@ -537,6 +537,7 @@ impl Runner {
                 },
                 &mut index,
             );
+            crate::result::keep_documented_sections(&mut out.document);
             warnings.extend(out.warnings);
             doc_status.push((
                 d.id.clone(),
@@ -564,10 +565,13 @@ impl Runner {
         let now = time::now();
         let mut result_key = None;
         if status.has_result() {
-            let result_url = format!(
-                "{}/api/open/v1/jobs/{}/result",
-                self.config.public_base_url.trim_end_matches('/'),
-                job.id
+            let expires = now + chrono::Duration::days(profile.retention_days);
+            // Pre-signed until the result expires, as the job's own `resultUrl` is.
+            let result_url = crate::signed::result_url(
+                &crate::signed::signing_key(self.meta.as_ref()).await?,
+                &self.config.public_base_url,
+                &job.id,
+                expires.timestamp(),
             );
             let result = ResultV1 {
                 schema_version: "v1".into(),
@@ -577,9 +581,7 @@ impl Runner {
                     external_id: job.external_id.clone(),
                     created_at: time::format(&job.created_at),
                     completed_at: Some(time::format(&now)),
-                    expires_at: Some(time::format(
-                        &(now + chrono::Duration::days(profile.retention_days)),
-                    )),
+                    expires_at: Some(time::format(&expires)),
                     result_url: Some(result_url),
                     error: None,
                 },
@@ -625,7 +627,8 @@ impl Runner {
 }
 
 impl Runner {
-    /// Writes the document's part of Result v1 as its `extracted_json` artifact and lists it.
+    /// Writes the document's part of Result v1 (the sections Plangrep documents for its
+    /// classification) as its `extracted_json` artifact and lists it.
     async fn write_extracted(
         &self,
         document: &mut plansift_types::result::ResultDocument,
@@ -633,7 +636,9 @@ impl Runner {
     ) -> anyhow::Result<()> {
         let path = extracted_path(&document.document_id);
         let key = blob_key(&path).expect("made path");
-        self.blobs.put(&key, &serde_json::to_vec(document)?).await?;
+        let mut part = document.clone();
+        crate::result::keep_documented_sections(&mut part);
+        self.blobs.put(&key, &serde_json::to_vec(&part)?).await?;
         document
             .artifacts
             .push(plansift_types::result::ResultArtifact {

@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::sync::watch;
+use tower::Layer;
 
 /// The opening grant of the bootstrap organization: large enough that a single-node install
 /// never blocks on credits unless an operator sets up billing.
@@ -140,7 +141,12 @@ impl App {
         } else {
             crate::operational_router(state.clone())
         };
-        let app = router.into_make_service_with_connect_info::<SocketAddr>();
+        // A trailing slash is tolerated: the path is trimmed before the router sees it.
+        let app = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+            SocketAddr,
+        >(
+            tower::util::MapRequestLayer::new(crate::trim_trailing_slash).layer(router)
+        );
         let mut server_rx = rx.clone();
         let server = tokio::spawn(async move {
             axum::serve(listener, app)

@@ -28,6 +28,16 @@ pub fn hash_key(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
+/// The credentials of an `Authorization: Bearer …` header; the scheme name is matched without
+/// regard to case (RFC 9110 §11.1), so `bearer` and `BEARER` work.
+pub fn bearer_token(header: &str) -> Option<&str> {
+    let (scheme, token) = header.trim_start().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
 pub fn key_prefix(key: &str) -> String {
     key.chars().take(12).collect()
 }
@@ -78,10 +88,7 @@ impl<S: ScopeMarker> FromRequestParts<AppState> for Auth<S> {
             .get("authorization")
             .and_then(|v| v.to_str().ok())
             .ok_or_else(unauthorized)?;
-        let key = header
-            .strip_prefix("Bearer ")
-            .map(str::trim)
-            .ok_or_else(unauthorized)?;
+        let key = bearer_token(header).ok_or_else(unauthorized)?;
         if !well_formed(key) {
             return Err(unauthorized());
         }
@@ -139,5 +146,15 @@ mod tests {
         assert_eq!(key_prefix(&k).len(), 12);
         assert!(!well_formed("pgk_live_short"));
         assert!(!well_formed("sk_live_0123456789012345678901234567890123"));
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_matched_without_case() {
+        for h in ["Bearer k1", "bearer k1", "BEARER  k1 ", "bEaReR k1"] {
+            assert_eq!(bearer_token(h), Some("k1"), "{h}");
+        }
+        for h in ["Basic k1", "Bearerk1", "Bearer ", "k1"] {
+            assert_eq!(bearer_token(h), None, "{h}");
+        }
     }
 }

@@ -59,3 +59,25 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/open/v1", api);
     served(routes, state)
 }
+
+/// `/api/open/v1/projects/` → `/api/open/v1/projects` (the query kept); `/` stays.
+pub fn trim_trailing_slash(mut request: axum::extract::Request) -> axum::extract::Request {
+    let uri = request.uri();
+    let path = uri.path();
+    if path.len() > 1 && path.ends_with('/') {
+        let trimmed = path.trim_end_matches('/');
+        let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
+        let rebuilt = match uri.query() {
+            Some(q) => format!("{trimmed}?{q}"),
+            None => trimmed.to_string(),
+        };
+        let mut parts = uri.clone().into_parts();
+        if let Ok(pq) = rebuilt.parse() {
+            parts.path_and_query = Some(pq);
+            if let Ok(fresh) = axum::http::Uri::from_parts(parts) {
+                *request.uri_mut() = fresh;
+            }
+        }
+    }
+    request
+}

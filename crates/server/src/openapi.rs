@@ -54,6 +54,9 @@ fn operation(o: &Op) -> Value {
     if o.method == "get" && matches!(o.answer, Answer::Bytes) && !o.path.contains("{token}") {
         params.push(json!({ "name": "path", "in": "query", "required": true, "schema": { "type": "string" } }));
     }
+    if o.path == "/results/{job_id}" {
+        params.push(json!({ "name": "token", "in": "query", "required": true, "schema": { "type": "string" } }));
+    }
     let query = match o.path {
         p if p.ends_with("/pages/{page}/image") => Some(vec!["width"]),
         p if o.method == "get" => crate::routes::project_reads::query_parameters(p),

@@ -77,7 +77,7 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         .headers()
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(crate::auth::bearer_token)
     else {
         return next.run(request).await;
     };

@@ -3,7 +3,7 @@
 
 use crate::error::{ApiError, REQUEST_ID};
 use axum::extract::Request;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use plansift_types::ErrorCode;
@@ -29,20 +29,15 @@ pub async fn middleware(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let started = std::time::Instant::now();
     let mut response = REQUEST_ID.scope(id.clone(), next.run(request)).await;
-    // Rejections from axum's own extractors (a body over its limit) are not in the envelope yet.
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE
+    // Rejections from axum's own extractors (bad query, path, body, content type; a body over
+    // its limit) come as plain text: every error is answered in the envelope instead.
+    if (response.status().is_client_error() || response.status().is_server_error())
         && response
             .headers()
             .get("content-type")
-            .is_none_or(|v| v != "application/json")
+            .is_none_or(|v| !v.as_bytes().starts_with(b"application/json"))
     {
-        response = REQUEST_ID
-            .scope(id.clone(), async {
-                ApiError::new(ErrorCode::PayloadTooLarge, "the request body is too large")
-                    .with_details(json!({ "limit": 1 << 20 }))
-                    .into_response()
-            })
-            .await;
+        response = REQUEST_ID.scope(id.clone(), envelope_of(response)).await;
     }
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", v);
@@ -51,10 +46,49 @@ pub async fn middleware(request: Request, next: Next) -> Response {
     response
 }
 
+/// The envelope for a framework rejection: its code from the status, its text as the message,
+/// its status and the headers it set (`Allow`, `Retry-After`, `Content-Range`) kept.
+async fn envelope_of(response: Response) -> Response {
+    let (parts, body) = response.into_parts();
+    let status = parts.status.as_u16();
+    let code = ErrorCode::for_status(status);
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_string();
+    let message = match code {
+        // A body over its limit (the framework's message names no limit).
+        ErrorCode::PayloadTooLarge => "the request body is too large".to_string(),
+        ErrorCode::UnsupportedMediaType if text.is_empty() => {
+            "the request's content type is not accepted here".to_string()
+        }
+        _ if text.is_empty() => parts
+            .status
+            .canonical_reason()
+            .unwrap_or("error")
+            .to_lowercase(),
+        _ => text,
+    };
+    let mut error = ApiError::new(code, message);
+    if code == ErrorCode::PayloadTooLarge {
+        error = error.with_details(json!({ "limit": crate::api_table::JSON_BODY_LIMIT }));
+    }
+    let mut fresh = error.into_response();
+    *fresh.status_mut() = parts.status;
+    for name in [
+        axum::http::header::ALLOW,
+        axum::http::header::RETRY_AFTER,
+        axum::http::header::CONTENT_RANGE,
+    ] {
+        if let Some(v) = parts.headers.get(&name) {
+            fresh.headers_mut().insert(name, v.clone());
+        }
+    }
+    fresh
+}
+
 pub async fn not_found() -> ApiError {
     ApiError::new(ErrorCode::NotFound, "no such route")
 }
 
 pub async fn method_not_allowed() -> ApiError {
-    ApiError::new(ErrorCode::NotFound, "no such route for this method")
+    ApiError::new(ErrorCode::MethodNotAllowed, "no such route for this method")
 }

@@ -33,16 +33,43 @@ pub async fn job_view(
         .documents(&job.id)
         .await?
         .into_iter()
-        .map(|d| JobFileView {
-            id: d.id,
-            file_name: d.file_name,
-            status: d.status,
+        .map(|d| {
+            let finished = matches!(
+                d.status.as_str(),
+                "completed" | "completed_with_errors" | "failed"
+            );
+            // A file's status follows the job's when the job ended before the file did.
+            let status = match job.status {
+                JobStatus::Cancelled if !finished => "cancelled".to_string(),
+                JobStatus::Expired if !finished => "expired".to_string(),
+                _ => d.status,
+            };
+            let error = d.error_code.map(|code| ErrorView {
+                code,
+                message: d.error_message.unwrap_or_default(),
+            });
+            JobFileView {
+                id: d.id,
+                file_name: d.file_name,
+                status,
+                error,
+            }
         })
         .collect();
-    Ok(job_view_with(job, files, &state.config.public_base_url))
+    // Pre-signed, as in Plangrep: the result without a key until the job's `expiresAt`.
+    let result_url = match (job.status.has_result(), job.expires_at) {
+        (true, Some(expires)) => Some(plansift_jobs::signed::result_url(
+            crate::upload_token::signing_key(state).await?,
+            &state.config.public_base_url,
+            &job.id,
+            expires.timestamp(),
+        )),
+        _ => None,
+    };
+    Ok(job_view_with(job, files, result_url))
 }
 
-pub fn job_view_with(job: &JobRow, files: Vec<JobFileView>, base: &str) -> JobView {
+pub fn job_view_with(job: &JobRow, files: Vec<JobFileView>, result_url: Option<String>) -> JobView {
     JobView {
         id: job.id.clone(),
         project_id: job.project_id.clone(),
@@ -64,13 +91,7 @@ pub fn job_view_with(job: &JobRow, files: Vec<JobFileView>, base: &str) -> JobVi
             credits_debited: job.credits_debited,
         },
         files,
-        result_url: job.status.has_result().then(|| {
-            format!(
-                "{}/api/open/v1/jobs/{}/result",
-                base.trim_end_matches('/'),
-                job.id
-            )
-        }),
+        result_url,
         error: plansift_jobs::runner::job_error(job),
         created_at: job.created_at,
         updated_at: job.updated_at,

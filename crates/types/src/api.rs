@@ -235,7 +235,12 @@ pub struct JobBilling {
 pub struct JobFileView {
     pub id: String,
     pub file_name: String,
+    /// `registered`, `uploaded`, then the document's outcome (`completed`,
+    /// `completed_with_errors`, `failed`), or the job's end when it came first (`cancelled`,
+    /// `expired`).
     pub status: String,
+    /// Why the file failed (`unsupported_format`, `corrupt_pdf`, `encrypted_pdf`), else null.
+    pub error: Option<ErrorView>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

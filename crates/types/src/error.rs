@@ -11,6 +11,8 @@ pub enum ErrorCode {
     Unauthorized,
     Forbidden,
     NotFound,
+    MethodNotAllowed,
+    UnsupportedMediaType,
     ProjectNotReady,
     InvalidJobState,
     ResultNotAvailable,
@@ -32,11 +34,13 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for tests and the OpenAPI document.
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 23] = [
         ErrorCode::InvalidRequest,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
         ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::UnsupportedMediaType,
         ErrorCode::ProjectNotReady,
         ErrorCode::InvalidJobState,
         ErrorCode::ResultNotAvailable,
@@ -62,6 +66,8 @@ impl ErrorCode {
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::ProjectNotReady => "project_not_ready",
             ErrorCode::InvalidJobState => "invalid_job_state",
             ErrorCode::ResultNotAvailable => "result_not_available",
@@ -88,6 +94,8 @@ impl ErrorCode {
             ErrorCode::Unauthorized => 401,
             ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::ProjectNotReady
             | ErrorCode::InvalidJobState
             | ErrorCode::ResultNotAvailable
@@ -105,6 +113,23 @@ impl ErrorCode {
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
             ErrorCode::Unavailable => 503,
+        }
+    }
+
+    /// The code of a bare status from the framework (an extractor's rejection), so that it
+    /// too is answered in the envelope.
+    pub fn for_status(status: u16) -> ErrorCode {
+        match status {
+            401 => ErrorCode::Unauthorized,
+            403 => ErrorCode::Forbidden,
+            404 => ErrorCode::NotFound,
+            405 => ErrorCode::MethodNotAllowed,
+            413 => ErrorCode::PayloadTooLarge,
+            415 => ErrorCode::UnsupportedMediaType,
+            429 => ErrorCode::RateLimited,
+            503 => ErrorCode::Unavailable,
+            400..=499 => ErrorCode::InvalidRequest,
+            _ => ErrorCode::Internal,
         }
     }
 

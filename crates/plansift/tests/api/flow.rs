@@ -49,7 +49,7 @@ async fn submit_a_job_flow_gives_every_page_and_a_sheet_per_drawing() {
         done["resultUrl"]
             .as_str()
             .unwrap()
-            .ends_with(&format!("/api/open/v1/jobs/{job}/result"))
+            .starts_with(&format!("{}/results/{job}?token=", app.base))
     );
 
     let r = app

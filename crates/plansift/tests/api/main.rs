@@ -15,6 +15,7 @@ mod lifecycle;
 mod openapi;
 mod page_images;
 mod plan_room;
+mod plangrep_conformance;
 mod platform;
 mod project_reads;
 mod references;

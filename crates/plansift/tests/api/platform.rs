@@ -151,7 +151,8 @@ async fn no_route_shows_another_organizations_data() {
     let (_, all) = app
         .post_as(&key, "/projects/search", json!({ "query": "plan" }))
         .await;
-    assert_eq!(all["hits"], json!([]));
+    assert_eq!(all["projects"], json!([]));
+    assert_eq!(all["total"], 0);
     let intruder = TestApp::with_key(&app, &key);
     let (status, _) = intruder
         .upload(

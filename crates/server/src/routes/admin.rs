@@ -30,8 +30,7 @@ impl FromRequestParts<AppState> for Admin {
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
+            .and_then(crate::auth::bearer_token);
         let (Some(presented), Some(expected)) = (presented, state.config.admin_token.as_deref())
         else {
             return Err(unauthorized());
@@ -58,6 +57,9 @@ pub fn key_view(k: &KeyRow) -> Value {
         "expiresAt": k.expires_at.as_ref().map(time::format),
         "lastUsedAt": k.last_used_at.as_ref().map(time::format),
         "lastUsedIp": k.last_used_ip, "revokedAt": k.revoked_at.as_ref().map(time::format),
+        // Plangrep's keys name the user who made them; Plansift has no users (keys are made
+        // with the admin token or the CLI), so the field is always there and null.
+        "createdByUserId": Value::Null,
     })
 }
 

@@ -7,11 +7,11 @@ use crate::state::AppState;
 use crate::views::{job_view, load_job, load_project};
 use axum::Json;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
-use plansift_store::{NewJob, ProjectStatus};
+use plansift_store::{JobRow, NewJob, ProjectStatus};
 use plansift_types::ErrorCode;
 use rand::RngCore;
 use serde::Deserialize;
@@ -196,6 +196,38 @@ pub async fn result(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let job = load_job(state.meta.as_ref(), &who.org_id, &id).await?;
+    serve_result(&state, &job, &headers).await
+}
+
+#[derive(serde::Deserialize)]
+pub struct ResultLink {
+    token: Option<String>,
+}
+
+/// `GET /results/{jobId}?token=…`: the job's `resultUrl`, pre-signed until the job's
+/// `expiresAt`, answering exactly as `GET /jobs/{jobId}/result` does but without a key.
+pub async fn signed_result(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(link): Query<ResultLink>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let token = link
+        .token
+        .ok_or_else(|| ApiError::invalid("token", "the result link's token is missing"))?;
+    let id = plansift_types::ids::parse_id(plansift_types::ids::IdKind::Job, &id)
+        .ok_or_else(ApiError::not_found)?;
+    crate::upload_token::verify_result(&state, &token, &id).await?;
+    let job = state
+        .meta
+        .job(None, &id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    serve_result(&state, &job, &headers).await
+}
+
+/// The stored Result v1 of a job, byte for byte, with a strong ETag and `304` for a match.
+async fn serve_result(state: &AppState, job: &JobRow, headers: &HeaderMap) -> ApiResult<Response> {
     let key = match (&job.result_key, job.status.has_result()) {
         (Some(key), true) => key.clone(),
         _ => {

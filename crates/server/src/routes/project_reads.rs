@@ -70,7 +70,7 @@ const PARTS: Listing = Listing {
     kind: EntityKind::Part,
     many: "sections",
     one: "section",
-    extra: &[],
+    extra: &["sectionNumber", "pageStart", "pageEnd"],
 };
 /// References printed on sheets; `status` here is their resolution, not the file's status.
 const REFERENCES: Listing = Listing {
@@ -171,7 +171,7 @@ fn filters(listing: &Listing, params: &Params) -> ApiResult<(Vec<Filter>, String
                 }
                 eq(Col::RefStatus)
             }
-            "status" => eq(Col::FileStatus),
+            "status" => file_status(value)?,
             "sheetNumber" => Filter::Eq(Col::SheetKey, sheet_key(value)),
             "sectionNumber" => Filter::Eq(Col::SectionKey, section_key(value)),
             "discipline" => eq(Col::Discipline),
@@ -194,12 +194,73 @@ fn filters(listing: &Listing, params: &Params) -> ApiResult<(Vec<Filter>, String
     Ok((out, canon.join("&")))
 }
 
+/// Plangrep's file statuses (`complete`, `processing`, `failed`) over the stored outcome of a
+/// file's document. A file is indexed when its job finishes, so `processing` matches none.
+fn file_status(value: &str) -> ApiResult<Filter> {
+    let stored: &[&str] = match value {
+        "complete" => &["completed", "completed_with_errors"],
+        "failed" => &["failed"],
+        "processing" => &["processing"],
+        _ => {
+            return Err(ApiError::invalid(
+                "status",
+                "status must be complete, processing or failed",
+            ));
+        }
+    };
+    Ok(Filter::In(
+        Col::FileStatus,
+        stored.iter().map(|s| s.to_string()).collect(),
+    ))
+}
+
+/// The Plangrep status of a file from its document's stored outcome.
+fn plangrep_file_status(stored: &str) -> &'static str {
+    match stored {
+        "completed" | "completed_with_errors" => "complete",
+        "failed" => "failed",
+        _ => "processing",
+    }
+}
+
 /// The API view of a stored entity: its data, without artifact URLs when `compact`, and for the
 /// list of a spec section's parts, without the full text.
 fn view(record: &EntityRecord, compact: bool, preview: bool) -> ApiResult<Value> {
     let mut v: Value = serde_json::from_str(&record.data).map_err(ApiError::internal)?;
-    if record.kind == EntityKind::Sheet {
-        v["current"] = json!(!record.superseded);
+    match record.kind {
+        EntityKind::Sheet => v["current"] = json!(!record.superseded),
+        EntityKind::File => {
+            let stored = v["status"].as_str().unwrap_or_default().to_string();
+            v["status"] = json!(plangrep_file_status(&stored));
+        }
+        // Plangrep's `ProjectDocEntity`: `docId` names the document section, and a section is
+        // indexed only once its file is read.
+        EntityKind::Doc => {
+            v["docId"] = v["docSectionId"].clone();
+            v["status"] = json!("complete");
+            if v.get("artifacts").is_none() {
+                v["artifacts"] = json!([]);
+            }
+        }
+        // Sections indexed before facets had Plangrep's fields get them empty.
+        EntityKind::Spec => {
+            if v.get("artifacts").is_none() {
+                v["artifacts"] = json!([]);
+            }
+            for f in v["facets"].as_array_mut().into_iter().flatten() {
+                for (field, empty) in [
+                    ("facetKey", Value::Null),
+                    ("coverageKind", Value::Null),
+                    ("facetText", Value::Null),
+                    ("requirements", json!([])),
+                ] {
+                    if f.get(field).is_none() {
+                        f[field] = empty;
+                    }
+                }
+            }
+        }
+        EntityKind::Region | EntityKind::Part | EntityKind::Item | EntityKind::Reference => {}
     }
     if compact && let Some(list) = v.get_mut("artifacts").and_then(Value::as_array_mut) {
         for a in list {

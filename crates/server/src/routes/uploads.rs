@@ -7,6 +7,7 @@ use crate::idempotency::{idempotent, key_from};
 use crate::state::AppState;
 use crate::views::{job_view, load_job};
 use axum::body::Bytes;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -124,9 +125,16 @@ pub async fn upload_files(
     State(state): State<AppState>,
     Auth(who, ..): Auth<Write>,
     Path(id): Path<String>,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Json> {
     let job = load_job(state.meta.as_ref(), &who.org_id, &id).await?;
+    // Not `multipart/form-data` with a boundary (JSON, a form, a missing boundary).
+    let multipart = multipart.map_err(|e| {
+        ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            format!("the body must be multipart/form-data with a boundary: {e}"),
+        )
+    })?;
     check_accepts_uploads(&state, &job).await?;
     let mut staged = Staged {
         blobs: state.blobs.clone(),
@@ -186,8 +194,14 @@ pub async fn upload_files(
         .job(Some(&who.org_id), &job.id)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    // Plangrep's batch status: `skipped` when every file was a duplicate of one already in the job.
+    let batch = if uploads.iter().all(|u| u["status"] == "skipped") {
+        "skipped"
+    } else {
+        "uploaded"
+    };
     Ok(axum::Json(
-        json!({ "job": job_view(&state, &job).await?, "status": "uploaded", "uploads": uploads }),
+        json!({ "job": job_view(&state, &job).await?, "status": batch, "uploads": uploads }),
     ))
 }
 
