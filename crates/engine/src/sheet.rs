@@ -73,7 +73,10 @@ pub fn read_sheet(text: &PageText, width: f32, height: f32) -> SheetGuess {
     if let Some((best, field, _)) = scored.first() {
         let margin = scored.get(1).map(|s| best - s.0).unwrap_or(1.0);
         let mut number = field.clone();
-        number.confidence = (0.4 + 0.15 * best + 0.3 * margin).clamp(0.05, 0.99);
+        // A close runner-up makes the choice less sure.
+        if margin < 0.5 {
+            number.confidence -= 0.15;
+        }
         let (candidates, why) = crate::title_block::title_candidates(text, &number, width, height);
         guess.reasons.extend(why);
         guess.title = choose_title(&candidates, &[]);
@@ -255,22 +258,15 @@ fn number_candidates(
     for (i, w) in words.iter().enumerate() {
         let token = w.text.trim_matches(|c: char| c == ':' || c == ',');
         let joined;
-        // A designation printed as two words ("A 101", "SC20- TN01", "S- 020") is joined back.
+        // A designation printed as two or three words ("A 101", "SC20- TN01", "S- 020",
+        // "ARQ - 01") is joined back.
         let token = if !is_candidate(token) {
-            match words.get(i + 1) {
-                Some(n)
-                    if n.dir == w.dir
-                        && (n.bbox.y0 - w.bbox.y0).abs() < 0.3 * w.size
-                        && n.bbox.x0 - w.bbox.x1 < 0.6 * w.size =>
-                {
-                    joined = format!("{token}{}", n.text);
-                    if is_candidate(&joined) && joined.chars().any(|c| c.is_ascii_alphabetic()) {
-                        joined.as_str()
-                    } else {
-                        continue;
-                    }
+            match join_designation(words, i) {
+                Some(j) => {
+                    joined = j;
+                    joined.as_str()
                 }
-                _ => continue,
+                None => continue,
             }
         } else {
             token
@@ -308,7 +304,7 @@ fn number_candidates(
         let mut score = 2.0 * pos * pos
             + 1.5 * size
             + if label { 1.2 } else { 0.0 }
-            + if valued { 1.0 } else { 0.0 }
+            + if valued { 2.0 } else { 0.0 }
             + if index && (label || valued) { 0.8 } else { 0.0 };
         score -= 0.4 * (repeats.saturating_sub(1).min(5) as f32);
         if !letters {
@@ -322,12 +318,20 @@ fn number_candidates(
             w.size / median,
             if letters { "" } else { ", digits only" }
         );
+        // How often such a candidate is right, before the set-level check.
+        let prior = match (valued, label, letters) {
+            (true, _, _) => 0.9,
+            (false, true, true) => 0.8,
+            (false, true, false) => 0.7,
+            (false, false, true) => 0.6,
+            (false, false, false) => 0.4,
+        };
         scored.push((
             score,
             Field {
                 text: token.to_string(),
                 bbox: w.bbox,
-                confidence: 0.0,
+                confidence: prior,
             },
             why,
         ));
@@ -353,18 +357,45 @@ fn number_candidates(
         }
         let (cx, cy) = v.bbox.center();
         let pos = 0.5 * (cx / width).clamp(0.0, 1.0) + 0.5 * (cy / height).clamp(0.0, 1.0);
-        let score = 2.0 * pos * pos + 2.2;
+        let score = 2.0 * pos * pos + 3.0;
         scored.push((
             score,
             Field {
                 text: code.clone(),
                 bbox: v.bbox,
-                confidence: 0.0,
+                confidence: 0.9,
             },
             format!("{code}: score {score:.2} (the value of a number label, a long code)"),
         ));
     }
     scored
+}
+
+/// The designation that word `i` starts when joined with the one or two words that follow it on
+/// its baseline (`A` `101`, `S-` `020`, `ARQ` `-` `01`), if the join looks like a sheet number.
+fn join_designation(words: &[crate::text::Word], i: usize) -> Option<String> {
+    let w = &words[i];
+    let follows = |a: &crate::text::Word, b: &crate::text::Word, gap: f32| {
+        b.dir == a.dir
+            && a.dir == 0
+            && (b.bbox.y0 - a.bbox.y0).abs() < 0.3 * a.size
+            && b.bbox.x0 - a.bbox.x1 < gap * a.size
+            && b.bbox.x0 > a.bbox.x0
+    };
+    let ok = |t: &str| is_candidate(t) && t.chars().any(|c| c.is_ascii_alphabetic());
+    let n1 = words.get(i + 1).filter(|n| follows(w, n, 0.6))?;
+    let two = format!("{}{}", w.text, n1.text);
+    if ok(&two) {
+        return Some(two);
+    }
+    if matches!(n1.text.as_str(), "-" | "–" | "." | "_") {
+        let n2 = words.get(i + 2).filter(|n| follows(n1, n, 1.0))?;
+        let three = format!("{}-{}", w.text, n2.text);
+        if ok(&three) {
+            return Some(three);
+        }
+    }
+    None
 }
 
 fn near_label(label: &Rect, word: &Rect, size: f32) -> bool {
