@@ -272,6 +272,17 @@ pub fn analyze_page_with(
                 for f in guess.number.iter_mut().chain(guess.title.iter_mut()) {
                     f.confidence *= crate::ocr_page::confidence_within(&ocr_boxes, &f.bbox);
                 }
+                for c in &mut guess.title_candidates {
+                    c.field.confidence *=
+                        crate::ocr_page::confidence_within(&ocr_boxes, &c.field.bbox);
+                }
+                if guess
+                    .title
+                    .as_ref()
+                    .is_some_and(|t| t.confidence < crate::sheet::MIN_TITLE_CONFIDENCE)
+                {
+                    guess.title = None;
+                }
             }
             let field_text = |f: &Option<Field>| {
                 f.as_ref()

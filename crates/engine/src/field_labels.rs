@@ -59,7 +59,7 @@ impl FieldKind {
 const LABELS: &[(FieldKind, &str)] = &[
     (
         FieldKind::Title,
-        r"(?:SHEET|DRAWING|DWG\.?|PLAN)\s+(?:TITLE|NAME|DESCRIPTION|CONTENTS?)|TITLE\s+OF\s+(?:DRAWING|SHEET)|TITLE|CONTENTS|TITOLO(?:\s+TAVOLA)?|OGGETTO|CONTENUTO|T[ÍI]TULO(?:\s+(?:DEL\s+)?PLANO)?|CONTENIDO|DENOMINACI[ÓO]N|TITRE(?:\s+DU\s+PLAN)?|INTITUL[ÉE]|D[ÉE]SIGNATION|PLANINHALT|PLANBEZEICHNUNG|PLANTITEL|ZEICHNUNGSINHALT|INHALT|BEZEICHNUNG|TITEL|TEKENINGSTITEL|OMSCHRIJVING|BENAMING|CONTE[ÚU]DO|DESIGNA[ÇC][ÃA]O|TYTU[ŁL](?:\s+RYSUNKU)?|NAZWA\s+RYSUNKU|RITNINGSTITEL|INNEH[ÅA]LL|НАИМЕНОВАНИЕ(?:\s+ЛИСТА)?|НАЗВАНИЕ|図面名称|図面名|図名",
+        r"(?:SHEET|DRAWING|DWG\.?|PLAN)\s+(?:TITLE|NAME|DESCRIPTION|CONTENTS?)|TITLE\s+OF\s+(?:DRAWING|SHEET)|TITLE|CONTENTS|TITOLO(?:\s+TAVOLA)?|OGGETTO|CONTENUTO|T[ÍI]TULO(?:\s+(?:DEL\s+)?PLANO)?|CONTENIDO|DENOMINACI[ÓO]N|TITRE(?:\s+DU\s+PLAN)?|INTITUL[ÉE]|D[ÉE]SIGNATION|PLANINHALT|PLANBEZEICHNUNG|PLANTITEL|ZEICHNUNGSINHALT|INHALT|BEZEICHNUNG|TITEL|TEKENINGSTITEL|OMSCHRIJVING|BENAMING|ONDERWERP|BETREFT|CONTE[ÚU]DO|DESIGNA[ÇC][ÃA]O|TYTU[ŁL](?:\s+RYSUNKU)?|NAZWA\s+RYSUNKU|RITNINGSTITEL|INNEH[ÅA]LL|НАИМЕНОВАНИЕ(?:\s+ЛИСТА)?|НАЗВАНИЕ|図面名称|図面名|図名",
     ),
     (
         FieldKind::Number,
@@ -180,7 +180,7 @@ static TRAILING_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\s*[-–,]?\s*(?:\d{1,4}[./-]\d{1,2}[./-]\d{2,4})\.?\s*$").unwrap()
 });
 static FILE_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\.(?:dwg|dgn|rvt|rfa|dxf|pln|pdf|plt|ctb|nwd|ifc|tif|jpg)\b|[A-Z]:\\|\\\\")
+    Regex::new(r"(?i)\.(?:dwg|dgn|rvt|rfa|dxf|pln|pdf|plt|ctb|nwd|ifc|tif|jpg)\b|[A-Z]:\\|\\[^\s\\]+\\")
         .unwrap()
 });
 static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
@@ -199,7 +199,7 @@ static SCALE_VALUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)^(?:\d+\s*[:/]\s*\d+(?:\s*[@,]\s*\w+)?|\d+(?:/\d+)?"\s*=\s*\d+'(?:\s*-\s*\d+")?|N\.?T\.?S\.?|AS\s+(?:NOTED|SHOWN|INDICATED)|NONE|VARIES)$"#).unwrap()
 });
 static DRAWING_HEADING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:(?:KEYED|SHEET|DRAWING)\s+)?NOTES?:?$|^(?:LEGEND|KEY\s*PLAN|KEYPLAN|NORTH|PLAN\s+NORTH|TRUE\s+NORTH|VICINITY\s+MAP|LOCATION\s+MAP|REVISIONS?|DESCRIPTION|NOTA|LEYENDA|L[ÉE]GENDE|LEGENDE|ANMERKUNGEN|OPMERKINGEN)\s*:?$").unwrap()
+    Regex::new(r"(?i)^(?:(?:KEYED|SHEET|DRAWING)\s+)?NOTES?:?$|^(?:LEGEND|KEY\s*PLAN|KEYPLAN|NORTH|PLAN\s+NORTH|TRUE\s+NORTH|VICINITY\s+MAP|LOCATION\s+MAP|REVISIONS?|DESCRIPTION|NOTA|(?:DETAIL|SECTION|ELEVATION|SHEET|DRAWING|VIEW)\s+(?:NUMBER|NO\.?|REFERENCE|IDENTIFICATION|WHERE\s+(?:DRAWN|SHOWN|TAKEN))|LEYENDA|L[ÉE]GENDE|LEGENDE|ANMERKUNGEN|OPMERKINGEN)\s*:?$").unwrap()
 });
 static LIST_MARKER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:\d{1,2}|[A-Za-z])[.)]\s+\S").unwrap());

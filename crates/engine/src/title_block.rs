@@ -225,6 +225,12 @@ pub fn title_candidates(
         let (x, y) = r.center();
         x >= area.x0 && x <= area.x1 && y >= area.y0 && y <= area.y1
     };
+    // The values of other fields' labels (`区分` → `機械設備図`, `CLIENT` → a name).
+    let others: Vec<Rect> = labelled_values(text)
+        .into_iter()
+        .filter(|v| !matches!(v.kind, FieldKind::Title | FieldKind::Number))
+        .map(|v| v.bbox)
+        .collect();
     let entries: Vec<Entry> = text
         .lines
         .iter()
@@ -233,6 +239,8 @@ pub fn title_candidates(
             let t = l.text.trim();
             let verdict = if t.split_whitespace().any(|w| w == number.text) {
                 Err("holds the sheet number")
+            } else if others.contains(&l.bbox) && split_labels(t).0.is_empty() {
+                Err("the value of another field's label")
             } else {
                 match never_title(t) {
                     Some(why) => Err(why),
@@ -353,7 +361,10 @@ fn candidate(run: Vec<(String, &Line)>, labelled: bool, base: f32) -> TitleCandi
     let long = text.chars().count() > 90;
     let score = base + if labelled { 2.0 } else { 0.0 } + if vocabulary { 1.0 } else { 0.0 }
         - if long { 0.5 } else { 0.0 };
-    let confidence = match (labelled, vocabulary) {
+    // A line that starts in lower case is leader text or a note, unless a title label vouches
+    // for it (some offices letter titles in lower case).
+    let lower_start = text.chars().next().is_some_and(char::is_lowercase);
+    let confidence = match (labelled, vocabulary && !lower_start) {
         (true, _) => 0.9,
         (false, true) => 0.7,
         (false, false) => 0.4,
