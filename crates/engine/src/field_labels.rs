@@ -180,8 +180,10 @@ static TRAILING_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\s*[-–,]?\s*(?:\d{1,4}[./-]\d{1,2}[./-]\d{2,4})\.?\s*$").unwrap()
 });
 static FILE_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\.(?:dwg|dgn|rvt|rfa|dxf|pln|pdf|plt|ctb|nwd|ifc|tif|jpg)\b|[A-Z]:\\|\\[^\s\\]+\\")
-        .unwrap()
+    Regex::new(
+        r"(?i)\.(?:dwg|dgn|rvt|rfa|dxf|pln|pdf|plt|ctb|nwd|ifc|tif|jpg)\b|[A-Z]:\\|\\[^\s\\]+\\",
+    )
+    .unwrap()
 });
 static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\d+[A-Z]?\s+(?:[NSEW]\.?\s+)?[\w.'-]+(?:\s+[\w.'-]+){0,3}\s+(?:STREET|ST|AVENUE|AVE|ROAD|RD|LANE|LN|DRIVE|DR|BOULEVARD|BLVD|WAY|COURT|CT|PLACE|PL|HIGHWAY|HWY|PARKWAY|PKWY|TERRACE|CIRCLE|CIR|TRAIL|TRL|PIKE)\b\.?|\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b|\bP\.?\s?O\.?\s+BOX\b|\b(?:SUITE|STE\.?)\s+\d+|^(?:VIA|VIALE|PIAZZA|CORSO|CALLE|AVENIDA|AV\.|RUE|BOULEVARD|RUA|ULICA|UL\.)\s+\S+.*\d|\b\S+(?:STRASSE|STRAßE|STR\.|WEG|PLATZ|GASSE|LAAN|STRAAT|GRACHT|VEJ|GATAN|VÄGEN)\s+\d+").unwrap()

@@ -117,10 +117,23 @@ pub fn choose_title(
 ) -> Option<Field> {
     let mut best: Option<(f32, Field)> = None;
     for c in candidates {
+        // Lines repeated on every sheet before (or, without a title label, after) the title are
+        // project lines; a repeated line that names a view or content (`FIRE ALARM` over
+        // `TITLE SHEET`), or one inside a labelled title (`LINE "B"`), is part of the title.
+        let project = |l: &&String| {
+            repeated.contains(&norm_line(l)) && !crate::title_block::has_title_words(l)
+        };
+        let lead = c.lines.iter().take_while(project).count();
+        let trail = if c.labelled {
+            0
+        } else {
+            c.lines.iter().skip(lead).rev().take_while(project).count()
+        };
         let mut kept: Vec<&String> = c
             .lines
             .iter()
-            .filter(|l| !repeated.contains(&norm_line(l)))
+            .skip(lead)
+            .take(c.lines.len() - lead - trail)
             .collect();
         if kept.is_empty() {
             // Printed the same on every sheet: a project field, unless it names a view or a

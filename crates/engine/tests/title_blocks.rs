@@ -250,7 +250,7 @@ fn a_project_line_printed_on_every_sheet_is_not_part_of_the_title() {
             Rule(20.0, 690.0, W - 20.0, 690.0),
             Rule(650.0, 690.0, 650.0, H - 20.0),
             Rule(1050.0, 690.0, 1050.0, H - 20.0),
-            Text(700.0, 712.0, 12.0, "RIVERSIDE FIRE STATION - 08/20/2019"),
+            Text(700.0, 712.0, 12.0, "MAPLE GROVE RESIDENCE - 08/20/2019"),
             Text(700.0, 728.0, 12.0, title),
             Text(1100.0, 740.0, 26.0, number),
         ]);
