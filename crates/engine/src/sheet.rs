@@ -274,7 +274,7 @@ fn number_candidates(
         // A designation printed as two or three words ("A 101", "SC20- TN01", "S- 020",
         // "ARQ - 01") is joined back.
         let token = if !is_candidate(token) {
-            match join_designation(words, i) {
+            match join_designation(text, line_of.get(&(i as u32)).copied(), i) {
                 Some(j) => {
                     joined = j;
                     joined.as_str()
@@ -385,24 +385,28 @@ fn number_candidates(
 }
 
 /// The designation that word `i` starts when joined with the one or two words that follow it on
-/// its baseline (`A` `101`, `S-` `020`, `ARQ` `-` `01`), if the join looks like a sheet number.
-fn join_designation(words: &[crate::text::Word], i: usize) -> Option<String> {
-    let w = &words[i];
-    let follows = |a: &crate::text::Word, b: &crate::text::Word, gap: f32| {
-        b.dir == a.dir
-            && a.dir == 0
-            && (b.bbox.y0 - a.bbox.y0).abs() < 0.3 * a.size
-            && b.bbox.x0 - a.bbox.x1 < gap * a.size
-            && b.bbox.x0 > a.bbox.x0
+/// its line (`A` `101`, `S-` `020`, `ARQ` `-` `01`), if the join looks like a sheet number.
+fn join_designation(text: &PageText, line: Option<usize>, i: usize) -> Option<String> {
+    let words = &text.words;
+    let order = &text.lines.get(line?)?.words;
+    let at = order.iter().position(|&w| w as usize == i)?;
+    let next = |k: usize| order.get(at + k).map(|&w| &words[w as usize]);
+    let close = |a: &crate::text::Word, b: &crate::text::Word, gap: f32| {
+        let (ga, gb) = (
+            crate::title_block::frame(&a.bbox, a.dir),
+            crate::title_block::frame(&b.bbox, b.dir),
+        );
+        gb.x0 - ga.x1 < gap * a.size.max(b.size)
     };
     let ok = |t: &str| is_candidate(t) && t.chars().any(|c| c.is_ascii_alphabetic());
-    let n1 = words.get(i + 1).filter(|n| follows(w, n, 0.6))?;
+    let w = &words[i];
+    let n1 = next(1).filter(|n| close(w, n, 0.8))?;
     let two = format!("{}{}", w.text, n1.text);
     if ok(&two) {
         return Some(two);
     }
     if matches!(n1.text.as_str(), "-" | "–" | "." | "_") {
-        let n2 = words.get(i + 2).filter(|n| follows(n1, n, 1.0))?;
+        let n2 = next(2).filter(|n| close(n1, n, 1.0))?;
         let three = format!("{}-{}", w.text, n2.text);
         if ok(&three) {
             return Some(three);
