@@ -30,6 +30,8 @@ pub enum FieldKind {
     /// Architect, engineer, consultant, contractor.
     Firm,
     Seal,
+    /// A label of a field this vocabulary does not name (`MUNICIPAL ADDRESS:`, `GEODETIC:`).
+    Other,
 }
 
 impl FieldKind {
@@ -50,6 +52,7 @@ impl FieldKind {
             FieldKind::Status => "status",
             FieldKind::Firm => "firm",
             FieldKind::Seal => "seal",
+            FieldKind::Other => "other",
         }
     }
 }
@@ -158,6 +161,17 @@ pub fn split_labels(text: &str) -> (Vec<FieldKind>, &str) {
             }
         }
         break;
+    }
+    // A short caption ending in a colon is a label whatever its words.
+    if kinds.is_empty()
+        && (rest.ends_with(':') || rest.ends_with('：'))
+        && rest.split_whitespace().count() <= 5
+        && rest.chars().count() <= 40
+        && rest.chars().filter(|c| c.is_alphabetic()).count() >= 2
+        && !rest.chars().any(|c| c.is_ascii_digit())
+    {
+        kinds.push(FieldKind::Other);
+        rest = "";
     }
     (kinds, rest)
 }

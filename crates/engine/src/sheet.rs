@@ -70,6 +70,24 @@ pub fn read_sheet(text: &PageText, width: f32, height: f32) -> SheetGuess {
         .map(|s| format!("number candidate {}", s.2))
         .collect();
     guess.reasons.extend(reasons);
+    if scored.is_empty() {
+        // No number: the title is still read, around the corner where title blocks stand.
+        let corner = Field {
+            text: String::new(),
+            bbox: Rect {
+                x0: width,
+                y0: height,
+                x1: width,
+                y1: height,
+            },
+            confidence: 0.0,
+        };
+        let (candidates, why) = crate::title_block::title_candidates(text, &corner, width, height);
+        guess.reasons.extend(why);
+        guess.title = choose_title(&candidates, &[]);
+        guess.title_candidates = candidates;
+        guess.title_block = guess.title.as_ref().map(|t| t.bbox);
+    }
     if let Some((best, field, _)) = scored.first() {
         let margin = scored.get(1).map(|s| best - s.0).unwrap_or(1.0);
         let mut number = field.clone();
