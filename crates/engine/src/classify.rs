@@ -43,8 +43,9 @@ pub fn classify(g: &PageGeometry, stats: &PageStats, words: usize) -> PageKind {
     let line_work_heavy = stats.path_segments > 2000 && (words as u32) < stats.path_segments / 20;
     // A landscape letter or tabloid page of line work with labels on it is a reduced drawing
     // (a permit set printed small); text documents stand upright.
-    let small_drawing =
-        g.width > g.height && stats.path_segments > 1000 && (words as u32) < stats.path_segments / 5;
+    let small_drawing = g.width > g.height
+        && stats.path_segments > 1000
+        && (words as u32) < stats.path_segments / 5;
     if line_work_heavy || small_drawing {
         PageKind::Drawing
     } else {

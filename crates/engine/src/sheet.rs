@@ -61,7 +61,8 @@ pub fn read_sheet(text: &PageText, width: f32, height: f32) -> SheetGuess {
     sizes.sort_by(f32::total_cmp);
     let median = sizes[sizes.len() / 2].max(1.0);
     let mut guess = SheetGuess::default();
-    let mut scored = number_candidates(text, width, height, median, &mut guess.reasons);
+    let values = crate::title_block::labelled_values(text);
+    let mut scored = number_candidates(text, &values, width, height, median, &mut guess.reasons);
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
     scored.dedup_by(|a, b| a.1.text == b.1.text);
     let reasons: Vec<String> = scored
@@ -82,7 +83,8 @@ pub fn read_sheet(text: &PageText, width: f32, height: f32) -> SheetGuess {
             },
             confidence: 0.0,
         };
-        let (candidates, why) = crate::title_block::title_candidates(text, &corner, width, height);
+        let (candidates, why) =
+            crate::title_block::title_candidates(text, &values, &corner, width, height);
         guess.reasons.extend(why);
         guess.title = choose_title(&candidates, &[]);
         guess.title_candidates = candidates;
@@ -95,7 +97,8 @@ pub fn read_sheet(text: &PageText, width: f32, height: f32) -> SheetGuess {
         if margin < 0.5 {
             number.confidence -= 0.15;
         }
-        let (candidates, why) = crate::title_block::title_candidates(text, &number, width, height);
+        let (candidates, why) =
+            crate::title_block::title_candidates(text, &values, &number, width, height);
         guess.reasons.extend(why);
         guess.title = choose_title(&candidates, &[]);
         guess.reasons.push(guess.title.as_ref().map_or_else(
@@ -198,6 +201,7 @@ static LONG_CODE: LazyLock<Regex> =
 /// Scored number candidates: `(score, field, why)`.
 fn number_candidates(
     text: &PageText,
+    values: &[crate::title_block::LabelledValue],
     width: f32,
     height: f32,
     median: f32,
@@ -209,7 +213,6 @@ fn number_candidates(
     for w in words {
         *counts.entry(w.text.as_str()).or_default() += 1;
     }
-    let values = crate::title_block::labelled_values(text);
     let inside = |r: &Rect, b: &Rect| {
         let (x, y) = r.center();
         x >= b.x0 - 1.0 && x <= b.x1 + 1.0 && y >= b.y0 - 1.0 && y <= b.y1 + 1.0
@@ -273,18 +276,19 @@ fn number_candidates(
                 .any(|d| d.contains(word.trim_matches(|c: char| !c.is_alphanumeric())))
         })
     };
-    // Words of lines that can never hold a sheet number: addresses, phone numbers, dates.
-    let refused: Vec<Rect> = text
-        .lines
-        .iter()
-        .filter(|l| {
-            matches!(
-                crate::field_labels::never_title(&l.text),
-                Some("an address or contact line") | Some("a date") | Some("a file name")
-            )
+    // Words of lines that can never hold a sheet number: addresses, phone numbers, dates (read
+    // only for the lines that hold a candidate).
+    let mut refused_lines: HashMap<usize, bool> = HashMap::new();
+    let mut refused = |i: usize| {
+        line_of.get(&(i as u32)).is_some_and(|&li| {
+            *refused_lines.entry(li).or_insert_with(|| {
+                matches!(
+                    crate::field_labels::never_title(&text.lines[li].text),
+                    Some("an address or contact line") | Some("a date") | Some("a file name")
+                )
+            })
         })
-        .map(|l| l.bbox)
-        .collect();
+    };
     let mut scored: Vec<(f32, Field, String)> = Vec::new();
     for (i, w) in words.iter().enumerate() {
         let token = w.text.trim_matches(|c: char| c == ':' || c == ',');
@@ -303,7 +307,7 @@ fn number_candidates(
             token
         };
         if totals.iter().any(|t| inside(&w.bbox, t))
-            || refused.iter().any(|r| inside(&w.bbox, r))
+            || refused(i)
             || in_date(&w.text, i)
             || !crate::field_labels::split_labels(token).0.is_empty()
         {

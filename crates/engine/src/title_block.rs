@@ -211,6 +211,7 @@ struct Entry<'a> {
 /// Title candidates of a page, best first, with the reasons for `--explain`.
 pub fn title_candidates(
     text: &PageText,
+    values: &[LabelledValue],
     number: &Field,
     width: f32,
     height: f32,
@@ -226,8 +227,8 @@ pub fn title_candidates(
         x >= area.x0 && x <= area.x1 && y >= area.y0 && y <= area.y1
     };
     // The values of other fields' labels (`区分` → `機械設備図`, `CLIENT` → a name).
-    let others: Vec<Rect> = labelled_values(text)
-        .into_iter()
+    let others: Vec<Rect> = values
+        .iter()
         .filter(|v| !matches!(v.kind, FieldKind::Title | FieldKind::Number))
         .map(|v| v.bbox)
         .collect();
