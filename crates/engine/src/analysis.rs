@@ -164,6 +164,9 @@ fn normalize_field(f: Field, g: &PageGeometry) -> Field {
     }
 }
 
+/// The most a field read by OCR is trusted.
+const OCR_FIELD_CONFIDENCE: f32 = 0.75;
+
 /// Analyses one 1-based page.
 pub fn analyze_page(doc: &Document, number: usize) -> Result<PageAnalysis, PageError> {
     analyze_page_with(doc, number, None)
@@ -268,13 +271,17 @@ pub fn analyze_page_with(
                 }
             }
             if !ocr_boxes.is_empty() {
-                // A field read by OCR is only as sure as the words it was read from.
-                for f in guess.number.iter_mut().chain(guess.title.iter_mut()) {
-                    f.confidence *= crate::ocr_page::confidence_within(&ocr_boxes, &f.bbox);
-                }
+                // A field read by OCR is only as sure as the words it was read from, and never
+                // as sure as printed text: one misread letter makes it wrong.
+                let read = |f: &mut Field| {
+                    f.confidence = (f.confidence
+                        * crate::ocr_page::confidence_within(&ocr_boxes, &f.bbox))
+                    .min(OCR_FIELD_CONFIDENCE);
+                };
+                guess.number.iter_mut().for_each(read);
+                guess.title.iter_mut().for_each(read);
                 for c in &mut guess.title_candidates {
-                    c.field.confidence *=
-                        crate::ocr_page::confidence_within(&ocr_boxes, &c.field.bbox);
+                    read(&mut c.field);
                 }
                 if guess
                     .title

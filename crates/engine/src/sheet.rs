@@ -75,8 +75,13 @@ pub fn read_sheet(text: &PageText, width: f32, height: f32) -> SheetGuess {
     // than the sheet number (measured on the evaluation sets: right 3 times in 55 under 1.2): no
     // number is better than a wrong one.
     let backed = |f: &Field| f.confidence >= 0.7;
-    if scored.first().is_some_and(|(s, f, _)| !backed(f) && *s < MIN_UNLABELLED_NUMBER_SCORE) {
-        guess.reasons.push("no number: no candidate is sure enough".to_string());
+    if scored
+        .first()
+        .is_some_and(|(s, f, _)| !backed(f) && *s < MIN_UNLABELLED_NUMBER_SCORE)
+    {
+        guess
+            .reasons
+            .push("no number: no candidate is sure enough".to_string());
         scored.clear();
     }
     if scored.is_empty() {
@@ -370,7 +375,7 @@ fn number_candidates(
         // How often such a candidate is right, before the set-level check.
         let prior = match (valued, label, letters) {
             (true, _, _) => 0.9,
-            (false, true, true) => 0.8,
+            (false, true, true) => 0.75,
             (false, true, false) => 0.7,
             (false, false, true) => 0.6,
             (false, false, false) => 0.4,
