@@ -213,9 +213,9 @@ pub fn norm_line(line: &str) -> String {
 }
 
 /// A label-backed sheet number may be a long code (`L01-H01D01-FOS-00-XX-MUP-AR-80050`,
-/// `TEMPLE/28-1/24/SD-005`, `3CA-22002-SH007.1`).
+/// `TEMPLE/28-1/24/SD-005`, `3CA-22002-SH007.1`, `A-(11)1000`, `100-00`).
 static LONG_CODE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[A-Z0-9](?:[A-Z0-9./_:-]*[A-Z0-9])?$").unwrap());
+    LazyLock::new(|| Regex::new(r"^[A-Z0-9](?:[A-Z0-9./_:()-]*[A-Z0-9])?$").unwrap());
 
 /// Scored number candidates: `(score, field, why)`.
 fn number_candidates(
@@ -404,7 +404,8 @@ fn number_candidates(
             || scored.iter().any(|s| s.1.text == code)
             || !LONG_CODE.is_match(&code)
             || !code.chars().any(|c| c.is_ascii_digit())
-            || !code.chars().any(|c| c.is_ascii_alphabetic())
+            || !(code.chars().any(|c| c.is_ascii_alphabetic())
+                || code.contains(['-', '.', '/', '_']))
             || crate::field_labels::has_date(&code)
         {
             continue;
