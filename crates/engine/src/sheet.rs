@@ -84,26 +84,7 @@ pub fn read_sheet(text: &PageText, width: f32, height: f32) -> SheetGuess {
             .push("no number: no candidate is sure enough".to_string());
         scored.clear();
     }
-    if scored.is_empty() {
-        // No number: the title is still read, around the corner where title blocks stand.
-        let corner = Field {
-            text: String::new(),
-            bbox: Rect {
-                x0: width,
-                y0: height,
-                x1: width,
-                y1: height,
-            },
-            confidence: 0.0,
-        };
-        let (candidates, why) =
-            crate::title_block::title_candidates(text, &values, &corner, width, height);
-        guess.reasons.extend(why);
-        guess.title = choose_title(&candidates, &[]);
-        guess.title_candidates = candidates;
-        guess.title_block = guess.title.as_ref().map(|t| t.bbox);
-    }
-    if let Some((best, field, _)) = scored.first() {
+    let number = scored.first().map(|(best, field, _)| {
         let margin = scored.get(1).map(|s| best - s.0).unwrap_or(1.0);
         let mut number = field.clone();
         if !backed(&number) && *best < 2.0 {
@@ -113,15 +94,32 @@ pub fn read_sheet(text: &PageText, width: f32, height: f32) -> SheetGuess {
         if margin < 0.5 {
             number.confidence -= 0.15;
         }
-        let (candidates, why) =
-            crate::title_block::title_candidates(text, &values, &number, width, height);
-        guess.reasons.extend(why);
-        guess.title = choose_title(&candidates, &[]);
-        guess.reasons.push(guess.title.as_ref().map_or_else(
-            || "no title: no candidate is sure enough".to_string(),
-            |f| format!("title {:?} (confidence {:.2})", f.text, f.confidence),
-        ));
-        guess.title_candidates = candidates;
+        number
+    });
+    // The title is read around the number or, without one, around the corner where title
+    // blocks stand.
+    let corner = Field {
+        text: String::new(),
+        bbox: Rect {
+            x0: width,
+            y0: height,
+            x1: width,
+            y1: height,
+        },
+        confidence: 0.0,
+    };
+    let anchor = number.as_ref().unwrap_or(&corner);
+    let (candidates, why) =
+        crate::title_block::title_candidates(text, &values, anchor, width, height);
+    guess.reasons.extend(why);
+    guess.title = choose_title(&candidates, &[]);
+    guess.reasons.push(guess.title.as_ref().map_or_else(
+        || "no title: no candidate is sure enough".to_string(),
+        |f| format!("title {:?} (confidence {:.2})", f.text, f.confidence),
+    ));
+    guess.title_candidates = candidates;
+    guess.title_block = guess.title.as_ref().map(|t| t.bbox);
+    if let Some(number) = number {
         guess.title_block = Some(title_block_around(
             &number,
             guess.title.as_ref(),
