@@ -75,6 +75,10 @@ pub fn read_sheet(text: &PageText, width: f32, height: f32) -> SheetGuess {
     // than the sheet number (measured on the evaluation sets: right 3 times in 55 under 1.2): no
     // number is better than a wrong one.
     let backed = |f: &Field| f.confidence >= 0.7;
+    let alternative = |(s, f, _): &(f32, Field, String)| Field {
+        confidence: (0.1 * s).clamp(0.0, 0.5),
+        ..f.clone()
+    };
     if scored
         .first()
         .is_some_and(|(s, f, _)| !backed(f) && *s < MIN_UNLABELLED_NUMBER_SCORE)
@@ -82,6 +86,8 @@ pub fn read_sheet(text: &PageText, width: f32, height: f32) -> SheetGuess {
         guess
             .reasons
             .push("no number: no candidate is sure enough".to_string());
+        // Kept for the set-level check, which may find one where the set's numbers stand.
+        guess.alternatives = scored.iter().take(ALTERNATIVES).map(alternative).collect();
         scored.clear();
     }
     let number = scored.first().map(|(best, field, _)| {
@@ -131,15 +137,15 @@ pub fn read_sheet(text: &PageText, width: f32, height: f32) -> SheetGuess {
         guess.alternatives = scored
             .iter()
             .skip(1)
-            .take(4)
-            .map(|(s, f, _)| Field {
-                confidence: (0.1 * s).clamp(0.0, 0.5),
-                ..f.clone()
-            })
+            .take(ALTERNATIVES)
+            .map(alternative)
             .collect();
     }
     guess
 }
+
+/// How many runners-up a page keeps for the set-level check.
+const ALTERNATIVES: usize = 8;
 
 /// Below this score a number candidate without a label is not returned.
 const MIN_UNLABELLED_NUMBER_SCORE: f32 = 1.2;
@@ -538,37 +544,50 @@ pub fn shape(number: &str) -> String {
         .collect()
 }
 
-/// The set-level check: when most sheets of a set share a number shape, a sheet whose number
-/// breaks it takes its best alternative that fits, if it has one.
+/// The set-level check. Sheet numbers of a set share a shape and stand at one place of a title
+/// block that is the same on every sheet, and each names one sheet:
+///
+/// 1. when most sheets share a number shape, a sheet whose number breaks it takes its best
+///    alternative that fits, if it has one;
+/// 2. when the set's sure numbers (or, without any, most of its numbers) stand at one place, a
+///    sheet whose unsure number stands elsewhere takes an alternative from that place, or none:
+///    a tag of the drawing is not the sheet number;
+/// 3. an unsure number read on most sheets of the set is a project code, a revision or a
+///    repeated tag, not the sheet's number.
 pub fn check_set(mut guesses: Vec<SheetGuess>) -> Vec<SheetGuess> {
+    choose_set_titles(&mut guesses);
+    let anchor = number_place(&guesses);
     let mut counts: HashMap<String, usize> = HashMap::new();
     for g in &guesses {
         if let Some(n) = &g.number {
             *counts.entry(shape(&n.text)).or_default() += 1;
         }
     }
-    choose_set_titles(&mut guesses);
-    let Some((dominant, count)) = counts.into_iter().max_by_key(|(_, c)| *c) else {
-        return guesses;
-    };
-    if guesses.len() < 3 || count * 2 <= guesses.len() {
-        return guesses;
-    }
+    let dominant = counts
+        .into_iter()
+        .max_by_key(|(_, c)| *c)
+        .filter(|(_, count)| guesses.len() >= 3 && count * 2 > guesses.len())
+        .map(|(shape, _)| shape);
+    let at_anchor = |f: &Field| anchor.is_none_or(|a| near_place(&f.bbox, a));
     for g in &mut guesses {
+        let Some(dominant) = &dominant else { break };
         let fits = g
             .number
             .as_ref()
-            .is_some_and(|n| shape(&n.text) == dominant);
-        if fits {
+            .is_some_and(|n| shape(&n.text) == *dominant);
+        // A page without a number takes one only where the set's numbers stand.
+        if fits || (g.number.is_none() && anchor.is_none()) {
             continue;
         }
         if let Some(i) = g
             .alternatives
             .iter()
-            .position(|a| shape(&a.text) == dominant)
+            .position(|a| shape(&a.text) == *dominant && at_anchor(a))
         {
             let mut better = g.alternatives.remove(i);
             better.confidence = 0.6;
+            g.reasons
+                .push(format!("set: {} has the set's number shape", better.text));
             if let Some(old) = g.number.replace(better) {
                 g.alternatives.insert(0, old);
             }
@@ -576,7 +595,102 @@ pub fn check_set(mut guesses: Vec<SheetGuess>) -> Vec<SheetGuess> {
             n.confidence = n.confidence.min(0.4);
         }
     }
+    if let Some(anchor) = anchor {
+        for g in &mut guesses {
+            let Some(n) = &g.number else { continue };
+            if n.confidence >= SURE_NUMBER || near_place(&n.bbox, anchor) {
+                continue;
+            }
+            let better = g
+                .alternatives
+                .iter()
+                .position(|a| near_place(&a.bbox, anchor) && a.confidence >= 0.1);
+            let old = g.number.take();
+            if let Some(i) = better {
+                let mut better = g.alternatives.remove(i);
+                better.confidence = better.confidence.max(0.5);
+                g.number = Some(better);
+            }
+            g.reasons.push(format!(
+                "set: {} stands away from where the set's numbers stand; {}",
+                old.as_ref().map_or("", |o| o.text.as_str()),
+                g.number
+                    .as_ref()
+                    .map_or("no number".to_string(), |n| format!("{} does not", n.text))
+            ));
+            g.alternatives.extend(old);
+        }
+    }
+    let mut texts: HashMap<String, usize> = HashMap::new();
+    for g in &guesses {
+        if let Some(n) = &g.number {
+            *texts.entry(n.text.clone()).or_default() += 1;
+        }
+    }
+    let pages = guesses.len();
+    for g in &mut guesses {
+        let repeated = g.number.as_ref().is_some_and(|n| {
+            let count = texts.get(&n.text).copied().unwrap_or(0);
+            n.confidence < SURE_NUMBER && count >= 2 && count * 2 >= pages
+        });
+        if repeated && let Some(old) = g.number.take() {
+            g.reasons.push(format!(
+                "set: {} is read on most sheets, so it is not this sheet's number",
+                old.text
+            ));
+            g.alternatives.insert(0, old);
+        }
+    }
     guesses
+}
+
+/// A number read from a label's value (or as sure): it defines where the set's numbers stand.
+const SURE_NUMBER: f32 = 0.7;
+
+/// Where a set's sheet numbers stand (page-normalized centre): where its sure numbers agree, or,
+/// without two of them, where most of its numbers agree.
+fn number_place(guesses: &[SheetGuess]) -> Option<(f32, f32)> {
+    let centers = |sure: bool| -> Vec<(f32, f32)> {
+        guesses
+            .iter()
+            .filter_map(|g| g.number.as_ref())
+            .filter(|n| !sure || n.confidence >= SURE_NUMBER)
+            .map(|n| n.bbox.center())
+            .collect()
+    };
+    let cluster = |points: &[(f32, f32)]| {
+        points
+            .iter()
+            .map(|&p| {
+                let near = points
+                    .iter()
+                    .filter(|q| (q.0 - p.0).abs() <= PLACE.0 && (q.1 - p.1).abs() <= PLACE.1)
+                    .count();
+                (near, p)
+            })
+            .max_by_key(|(near, _)| *near)
+    };
+    let sure = centers(true);
+    if sure.len() >= 2 {
+        return cluster(&sure)
+            .filter(|(near, _)| *near >= 2 && near * 2 > sure.len())
+            .map(|(_, p)| p);
+    }
+    let all = centers(false);
+    if all.len() < 3 {
+        return None;
+    }
+    cluster(&all)
+        .filter(|(near, _)| near * 5 >= all.len() * 3 && near * 2 > guesses.len())
+        .map(|(_, p)| p)
+}
+
+/// How far (in page fractions, across and down) a number may stand from the set's place.
+const PLACE: (f32, f32) = (0.06, 0.04);
+
+fn near_place(r: &Rect, place: (f32, f32)) -> bool {
+    let (x, y) = r.center();
+    (x - place.0).abs() <= PLACE.0 && (y - place.1).abs() <= PLACE.1
 }
 
 /// Titles across the set: a line printed on most sheets of a set of three or more is a project
@@ -749,6 +863,69 @@ mod tests {
             guess("3", &[]),
         ]);
         assert_eq!(mixed[1].number.as_ref().unwrap().text, "E-1");
+    }
+
+    fn placed(text: &str, x: f32, y: f32, confidence: f32) -> Field {
+        Field {
+            text: text.into(),
+            bbox: Rect {
+                x0: x - 0.01,
+                y0: y - 0.005,
+                x1: x + 0.01,
+                y1: y + 0.005,
+            },
+            confidence,
+        }
+    }
+
+    #[test]
+    fn an_unsure_number_away_from_where_the_set_numbers_stand_is_replaced_or_dropped() {
+        let corner = |t: &str| placed(t, 0.95, 0.95, 0.9);
+        let page = |number: Field, alternatives: Vec<Field>| SheetGuess {
+            number: Some(number),
+            alternatives,
+            ..Default::default()
+        };
+        let checked = check_set(vec![
+            page(corner("A-01"), vec![]),
+            page(corner("A-02"), vec![]),
+            // A tag of the drawing won on this page; the number at the corner was a runner-up.
+            page(
+                placed("W2", 0.4, 0.3, 0.6),
+                vec![placed("A-03", 0.95, 0.952, 0.2)],
+            ),
+            // Nothing at the corner: no number rather than a tag.
+            page(
+                placed("HEA20", 0.5, 0.5, 0.6),
+                vec![placed("L3", 0.2, 0.9, 0.3)],
+            ),
+            // An unsure number where the set's numbers stand is kept.
+            page(placed("A-05", 0.951, 0.949, 0.45), vec![]),
+        ]);
+        let numbers: Vec<Option<&str>> = checked
+            .iter()
+            .map(|g| g.number.as_ref().map(|n| n.text.as_str()))
+            .collect();
+        assert_eq!(
+            numbers,
+            [Some("A-01"), Some("A-02"), Some("A-03"), None, Some("A-05")]
+        );
+        assert!(checked[2].number.as_ref().unwrap().confidence >= 0.5);
+        assert_eq!(checked[3].alternatives.last().unwrap().text, "HEA20");
+    }
+
+    #[test]
+    fn an_unsure_number_read_on_most_sheets_is_not_a_sheet_number() {
+        let page = |t: &str, c: f32| SheetGuess {
+            number: Some(placed(t, 0.9, 0.9, c)),
+            ..Default::default()
+        };
+        let checked = check_set(vec![page("REV2", 0.6), page("REV2", 0.6), page("A3", 0.6)]);
+        assert!(checked[0].number.is_none() && checked[1].number.is_none());
+        assert_eq!(checked[2].number.as_ref().unwrap().text, "A3");
+        // A sure number may repeat: one drawing on several sheets.
+        let sure = check_set(vec![page("95K01202", 0.9), page("95K01202", 0.9)]);
+        assert!(sure.iter().all(|g| g.number.is_some()));
     }
 
     #[test]
