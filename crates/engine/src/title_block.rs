@@ -131,6 +131,39 @@ pub fn region(number: &Rect, text: &PageText, width: f32, height: f32) -> Rect {
     }
 }
 
+/// The region's lines (`kept`) and the lines stacked onto them in one cell across the region's
+/// edge: a two-line title whose first line stands above the strip's rule is read whole.
+fn with_stacked_lines(text: &PageText, mut kept: Vec<bool>) -> Vec<bool> {
+    let frames: Vec<Rect> = text.lines.iter().map(|l| frame(&l.bbox, l.dir)).collect();
+    let stacked = |a: usize, b: usize| {
+        let (la, lb) = (&text.lines[a], &text.lines[b]);
+        let (fa, fb) = (&frames[a], &frames[b]);
+        let size = la.size.max(lb.size);
+        let gap = (fb.y0 - fa.y1).max(fa.y0 - fb.y1);
+        la.dir == lb.dir
+            && (la.size - lb.size).abs() < 0.25 * size
+            && gap < 0.9 * size
+            && gap > -0.5 * size
+            && fa.x0 < fb.x1
+            && fa.x1 > fb.x0
+            && !separated(&la.bbox, &lb.bbox, la.dir, &text.rulings)
+    };
+    // A title holds a few lines: two rounds reach the lines of a three-line title.
+    for _ in 0..2 {
+        let inside: Vec<usize> = (0..kept.len()).filter(|&a| kept[a]).collect();
+        let added: Vec<usize> = (0..kept.len())
+            .filter(|&b| !kept[b] && inside.iter().any(|&a| stacked(a, b)))
+            .collect();
+        if added.is_empty() {
+            break;
+        }
+        for b in added {
+            kept[b] = true;
+        }
+    }
+    kept
+}
+
 /// True when a rule runs between two lines stacked in reading direction `dir`: they are in
 /// different cells.
 fn separated(a: &Rect, b: &Rect, dir: u16, rulings: &[Ruling]) -> bool {
@@ -232,11 +265,13 @@ pub fn title_candidates(
         .filter(|v| !matches!(v.kind, FieldKind::Title | FieldKind::Number))
         .map(|v| v.bbox)
         .collect();
+    let kept = with_stacked_lines(text, text.lines.iter().map(|l| inside(&l.bbox)).collect());
     let entries: Vec<Entry> = text
         .lines
         .iter()
-        .filter(|l| inside(&l.bbox))
-        .map(|l| {
+        .zip(kept)
+        .filter(|(_, kept)| *kept)
+        .map(|(l, _)| {
             let t = l.text.trim();
             let verdict = if t.split_whitespace().any(|w| w == number.text) {
                 Err("holds the sheet number")

@@ -243,6 +243,30 @@ fn client_and_address_stacked_over_the_title_are_left_out() {
 }
 
 #[test]
+fn a_two_line_title_across_the_strip_rule_is_read_whole() {
+    // A bottom strip cut off by a long rule; the title's first line stands above the rule.
+    let mut m = drawing();
+    m.extend([
+        Rule(20.0, 654.0, 960.0, 654.0),
+        Rule(400.0, 654.0, 400.0, H - 20.0),
+        Rule(700.0, 654.0, 700.0, H - 20.0),
+        Text(410.0, 680.0, 6.0, "Date"),
+        Text(440.0, 680.0, 7.0, "12.11.2014"),
+        Text(710.0, 680.0, 6.0, "Scale"),
+        Text(985.0, 643.0, 14.0, "Second & Third"),
+        Text(985.0, 662.0, 14.0, "Floor Plan"),
+        Text(985.0, 740.0, 23.0, "A-102"),
+    ]);
+    assert_eq!(
+        one(m),
+        (
+            Some("A-102".into()),
+            Some("Second & Third Floor Plan".into())
+        )
+    );
+}
+
+#[test]
 fn a_project_line_printed_on_every_sheet_is_not_part_of_the_title() {
     let sheet = |title: &'static str, number: &'static str| {
         let mut m = drawing();
