@@ -280,7 +280,11 @@ pub fn analyze_page_with(
                 };
                 guess.number.iter_mut().for_each(read);
                 guess.title.iter_mut().for_each(read);
-                for c in &mut guess.title_candidates {
+                for c in guess
+                    .title_candidates
+                    .iter_mut()
+                    .chain(guess.corner_titles.iter_mut())
+                {
                     read(&mut c.field);
                 }
                 if guess
@@ -315,7 +319,11 @@ pub fn analyze_page_with(
                 .into_iter()
                 .map(|f| normalize_field(f, &geometry))
                 .collect();
-            for c in &mut guess.title_candidates {
+            for c in guess
+                .title_candidates
+                .iter_mut()
+                .chain(guess.corner_titles.iter_mut())
+            {
                 c.field = normalize_field(c.field.clone(), &geometry);
             }
             analysis.sheet = Some(guess);

@@ -33,6 +33,10 @@ pub struct SheetGuess {
     /// repeat on every sheet) to choose from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub title_candidates: Vec<crate::title_block::TitleCandidate>,
+    /// Title candidates read around the sheet's corner instead of an unsure number, for when the
+    /// set-level check finds that number is not the sheet's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corner_titles: Vec<crate::title_block::TitleCandidate>,
     /// Why the fields were chosen, for `plansift process --explain`; not stored.
     #[serde(skip)]
     pub reasons: Vec<String>,
@@ -124,6 +128,10 @@ pub fn read_sheet(text: &PageText, width: f32, height: f32) -> SheetGuess {
         |f| format!("title {:?} (confidence {:.2})", f.text, f.confidence),
     ));
     guess.title_candidates = candidates;
+    if number.as_ref().is_some_and(|n| !backed(n)) {
+        guess.corner_titles =
+            crate::title_block::title_candidates(text, &values, &corner, width, height).0;
+    }
     guess.title_block = guess.title.as_ref().map(|t| t.bbox);
     if let Some(number) = number {
         guess.title_block = Some(title_block_around(
@@ -555,7 +563,6 @@ pub fn shape(number: &str) -> String {
 /// 3. an unsure number read on most sheets of the set is a project code, a revision or a
 ///    repeated tag, not the sheet's number.
 pub fn check_set(mut guesses: Vec<SheetGuess>) -> Vec<SheetGuess> {
-    choose_set_titles(&mut guesses);
     let anchor = number_place(&guesses);
     let mut counts: HashMap<String, usize> = HashMap::new();
     for g in &guesses {
@@ -619,6 +626,7 @@ pub fn check_set(mut guesses: Vec<SheetGuess>) -> Vec<SheetGuess> {
                     .map_or("no number".to_string(), |n| format!("{} does not", n.text))
             ));
             g.alternatives.extend(old);
+            read_title_at_corner(g);
         }
     }
     let mut texts: HashMap<String, usize> = HashMap::new();
@@ -639,9 +647,21 @@ pub fn check_set(mut guesses: Vec<SheetGuess>) -> Vec<SheetGuess> {
                 old.text
             ));
             g.alternatives.insert(0, old);
+            read_title_at_corner(g);
         }
     }
+    choose_set_titles(&mut guesses);
     guesses
+}
+
+/// The number a page's title was read around is not its number: the title is read again around
+/// the sheet's corner.
+fn read_title_at_corner(g: &mut SheetGuess) {
+    if g.corner_titles.is_empty() {
+        return;
+    }
+    g.title_candidates = std::mem::take(&mut g.corner_titles);
+    g.title = choose_title(&g.title_candidates, &[]);
 }
 
 /// A number read from a label's value (or as sure): it defines where the set's numbers stand.
@@ -912,6 +932,32 @@ mod tests {
         );
         assert!(checked[2].number.as_ref().unwrap().confidence >= 0.5);
         assert_eq!(checked[3].alternatives.last().unwrap().text, "HEA20");
+    }
+
+    #[test]
+    fn a_title_read_around_a_number_the_set_refuses_is_read_again_at_the_corner() {
+        let title = |t: &str| crate::title_block::TitleCandidate {
+            field: placed(t, 0.5, 0.5, 0.7),
+            lines: vec![t.into()],
+            score: 1.0,
+            labelled: false,
+            vocabulary: true,
+        };
+        let sure = |t: &str| SheetGuess {
+            number: Some(placed(t, 0.95, 0.95, 0.9)),
+            ..Default::default()
+        };
+        let mut tagged = SheetGuess {
+            number: Some(placed("S1", 0.4, 0.8, 0.6)),
+            title: Some(title("SECTION THROUGH COLUMN").field),
+            title_candidates: vec![title("SECTION THROUGH COLUMN")],
+            corner_titles: vec![title("FOUNDATION LAYOUT")],
+            ..Default::default()
+        };
+        tagged.title_candidates[0].score = 2.0;
+        let checked = check_set(vec![sure("DW01"), sure("DW02"), tagged]);
+        assert!(checked[2].number.is_none());
+        assert_eq!(checked[2].title.as_ref().unwrap().text, "FOUNDATION LAYOUT");
     }
 
     #[test]
