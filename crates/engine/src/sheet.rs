@@ -51,8 +51,28 @@ static NUMBER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(SHEET|SHT|DWG|DRAWING|PLAN\s+REF|REF)\.?\s*(NO\.?|NUMBER|#)?:?$").unwrap()
 });
 
+/// A code of three to five parts joined by `-`, `_` or `.` (`PW_E_01`, `TJM-SLD-001`,
+/// `4977_S_DW01`), ending in a part with a digit and with a part of letters only, the
+/// discipline or type of the sheet (a parcel number `APN302-293-070` has none).
+static PARTED_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[A-Z0-9]{1,6}(?:[-_.][A-Z0-9]{1,6}){1,3}[-_.][A-Z]{0,4}\d{1,4}[A-Z]?$").unwrap()
+});
+
+/// A revision mark printed as one word (`REV.2`, `Rev2`): never the sheet number.
+static REVISION_MARK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^REV(?:ISION)?[.:]?\d*$").unwrap());
+
 fn is_candidate(text: &str) -> bool {
-    text.len() <= 12 && SHEET_NUMBER.is_match(text) && !text.chars().all(|c| c == '0')
+    let parted = || {
+        text.len() <= 20
+            && PARTED_NUMBER.is_match(text)
+            && text
+                .split(['-', '_', '.'])
+                .any(|p| p.chars().all(|c| c.is_ascii_alphabetic()))
+    };
+    ((text.len() <= 12 && SHEET_NUMBER.is_match(text)) || parted())
+        && !text.chars().all(|c| c == '0')
+        && !REVISION_MARK.is_match(text)
 }
 
 /// Reads the sheet number and title of a drawing page.
@@ -836,7 +856,18 @@ mod tests {
     #[test]
     fn sheet_designations_are_candidates_and_words_are_not() {
         for ok in [
-            "A-101", "A1.01", "AD-02", "E201A", "ISS-1", "TSDE01", "AF600", "3", "M-101",
+            "A-101",
+            "A1.01",
+            "AD-02",
+            "E201A",
+            "ISS-1",
+            "TSDE01",
+            "AF600",
+            "3",
+            "M-101",
+            "PW_E_01",
+            "TJM-SLD-001",
+            "4977_S_DW01",
         ] {
             assert!(is_candidate(ok), "{ok}");
         }
@@ -847,6 +878,8 @@ mod tests {
             "2024-09-11",
             "000",
             "ABCDE-1",
+            "REV.2",
+            "24-D35",
         ] {
             assert!(!is_candidate(no), "{no}");
         }

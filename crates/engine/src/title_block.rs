@@ -557,14 +557,54 @@ pub fn labelled_values(text: &PageText) -> Vec<LabelledValue> {
                 d(a.1).total_cmp(&d(b.1))
             });
         if let Some((_, v)) = value {
-            out.push(LabelledValue {
-                kind,
-                text: v.text.trim().to_string(),
-                bbox: v.bbox,
-            });
+            let (text, bbox) = under_own_label(text, l, v);
+            out.push(LabelledValue { kind, text, bbox });
         }
     }
     out
+}
+
+/// The words of value line `v` that stand under label `label` rather than under another label
+/// of the same row (`DWG No.` and `REVISION` over `4977_S_DW03 C05`).
+fn under_own_label(text: &PageText, label: &Line, v: &Line) -> (String, Rect) {
+    let f = frame(&label.bbox, label.dir);
+    let size = label.size;
+    let row: Vec<Rect> = text
+        .lines
+        .iter()
+        .filter(|o| o.dir == label.dir && !split_labels(o.text.trim()).0.is_empty())
+        .map(|o| frame(&o.bbox, o.dir))
+        .filter(|g| (g.y0 - f.y0).abs() < 0.8 * size)
+        .collect();
+    let whole = (v.text.trim().to_string(), v.bbox);
+    if row.len() < 2 || frame(&v.bbox, v.dir).y0 < f.y1 - 0.3 * size {
+        return whole;
+    }
+    let reach = |g: &Rect, x: f32| {
+        if x < g.x0 {
+            g.x0 - x
+        } else {
+            (x - g.x1).max(0.0)
+        }
+    };
+    let kept: Vec<&crate::text::Word> = v
+        .words
+        .iter()
+        .filter_map(|&w| text.words.get(w as usize))
+        .filter(|w| {
+            let (x, _) = frame(&w.bbox, w.dir).center();
+            row.iter().all(|g| reach(&f, x) <= reach(g, x) + 0.01)
+        })
+        .collect();
+    if kept.is_empty() || kept.len() == v.words.len() {
+        return whole;
+    }
+    let words: Vec<&str> = kept.iter().map(|w| w.text.as_str()).collect();
+    let bbox = kept
+        .iter()
+        .skip(1)
+        .fold(kept[0].bbox, |b, w| b.union(&w.bbox));
+    (words.join(" "), bbox)
 }
 
 #[cfg(test)]
