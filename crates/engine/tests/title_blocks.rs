@@ -267,6 +267,24 @@ fn a_two_line_title_across_the_strip_rule_is_read_whole() {
 }
 
 #[test]
+fn a_value_line_under_two_labels_gives_each_its_own_words() {
+    // `DWG No.` and `REVISION` side by side over one line holding both values.
+    let mut m = drawing();
+    m.extend(box_rules());
+    m.extend([
+        Text(905.0, 612.0, 6.0, "DRAWING TITLE:"),
+        Text(905.0, 632.0, 14.0, "MEZZANINE LAYOUT"),
+        Text(905.0, 700.0, 6.0, "DWG No."),
+        Text(985.0, 700.0, 6.0, "REVISION"),
+        Text(905.0, 716.0, 12.0, "4977_S_DW03  C05"),
+    ]);
+    assert_eq!(
+        one(m),
+        (Some("4977_S_DW03".into()), Some("MEZZANINE LAYOUT".into()))
+    );
+}
+
+#[test]
 fn a_project_line_printed_on_every_sheet_is_not_part_of_the_title() {
     let sheet = |title: &'static str, number: &'static str| {
         let mut m = drawing();
