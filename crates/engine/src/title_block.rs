@@ -518,6 +518,13 @@ pub struct LabelledValue {
 /// holds a digit).
 pub fn labelled_values(text: &PageText) -> Vec<LabelledValue> {
     let mut out = Vec::new();
+    let label_frames: Vec<(usize, Rect)> = text
+        .lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !split_labels(l.text.trim()).0.is_empty())
+        .map(|(i, l)| (i, frame(&l.bbox, l.dir)))
+        .collect();
     for (i, l) in text.lines.iter().enumerate() {
         let (kinds, rest) = split_labels(l.text.trim());
         let Some(&kind) = kinds.last() else { continue };
@@ -531,31 +538,40 @@ pub fn labelled_values(text: &PageText) -> Vec<LabelledValue> {
         }
         let f = frame(&l.bbox, l.dir);
         let size = l.size;
-        let value = text
-            .lines
-            .iter()
-            .enumerate()
-            .filter(|(j, v)| {
-                let g = frame(&v.bbox, v.dir);
-                *j != i
-                    && v.dir == l.dir
-                    && split_labels(v.text.trim()).0.is_empty()
-                    && (kind != FieldKind::Number || v.text.chars().any(|c| c.is_ascii_digit()))
-                    && ((g.y0 >= f.y1 - 0.3 * size
+        let value =
+            text.lines
+                .iter()
+                .enumerate()
+                .filter(|(j, v)| {
+                    let g = frame(&v.bbox, v.dir);
+                    *j != i
+                        && v.dir == l.dir
+                        && split_labels(v.text.trim()).0.is_empty()
+                        && (kind != FieldKind::Number || v.text.chars().any(|c| c.is_ascii_digit()))
+                        && ((g.y0 >= f.y1 - 0.3 * size
                         && g.y0 - f.y1 < 4.0 * size.max(v.size)
                         && g.x1 > f.x0 - 3.0 * size
-                        && g.x0 < f.x1 + 3.0 * size)
-                        || ((g.y0 - f.y0).abs() < 0.8 * size
+                        && g.x0 < f.x1 + 3.0 * size
+                        // The nearest label over a value owns it (`Sheet:` under
+                        // `Consultant Project Number:`, over `8 OF 23`).
+                        && !label_frames.iter().any(|&(k, o)| {
+                            k != i
+                                && text.lines[k].dir == l.dir
+                                && o.y0 >= f.y1 - 0.3 * size
+                                && o.y1 <= g.y0 + 0.3 * size
+                                && o.x1 > g.x0
+                                && o.x0 < g.x1
+                        })) || ((g.y0 - f.y0).abs() < 0.8 * size
                             && g.x0 >= f.x1 - 0.5 * size
                             && g.x0 - f.x1 < 12.0 * size))
-            })
-            .min_by(|a, b| {
-                let d = |v: &Line| {
-                    let g = frame(&v.bbox, v.dir);
-                    (g.y0 - f.y0).abs() + 0.5 * (g.x0 - f.x0).abs()
-                };
-                d(a.1).total_cmp(&d(b.1))
-            });
+                })
+                .min_by(|a, b| {
+                    let d = |v: &Line| {
+                        let g = frame(&v.bbox, v.dir);
+                        (g.y0 - f.y0).abs() + 0.5 * (g.x0 - f.x0).abs()
+                    };
+                    d(a.1).total_cmp(&d(b.1))
+                });
         if let Some((_, v)) = value {
             let (text, bbox) = under_own_label(text, l, v);
             out.push(LabelledValue { kind, text, bbox });
