@@ -285,6 +285,24 @@ fn a_value_line_under_two_labels_gives_each_its_own_words() {
 }
 
 #[test]
+fn the_nearest_label_over_a_value_owns_it() {
+    // `Sheet:` stands between `Consultant Project Number:` and the sheet's `8 OF 23`.
+    let mut m = drawing();
+    m.extend(box_rules());
+    m.extend([
+        Text(905.0, 612.0, 5.0, "Drawing Name:"),
+        Text(905.0, 628.0, 10.0, "FOUNDATION PLAN"),
+        Text(905.0, 700.0, 5.0, "Consultant Project Number:"),
+        Text(905.0, 712.0, 5.0, "Project Number:"),
+        Text(965.0, 712.0, 5.0, "Sheet:"),
+        Text(970.0, 730.0, 14.0, "8"),
+        Text(985.0, 728.0, 6.0, "OF"),
+        Text(1000.0, 730.0, 14.0, "23"),
+    ]);
+    assert_eq!(one(m), (Some("8".into()), Some("FOUNDATION PLAN".into())));
+}
+
+#[test]
 fn a_project_line_printed_on_every_sheet_is_not_part_of_the_title() {
     let sheet = |title: &'static str, number: &'static str| {
         let mut m = drawing();
