@@ -465,7 +465,10 @@ impl Server {
             Expect::DocumentError(code) => {
                 assert_eq!(status, "failed", "{name}: {job}");
                 let (_, body) = self.get(&format!("/jobs/{id}")).await;
-                assert_eq!(body["files"][0]["error"]["code"], *code, "{name}: {body}");
+                assert_eq!(
+                    body["job"]["files"][0]["error"]["code"], *code,
+                    "{name}: {body}"
+                );
             }
             Expect::Terminal => {}
         }
@@ -600,7 +603,7 @@ async fn hostile_inputs_do_not_take_the_server_down() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|a| a["kind"] == "original")
+        .find(|a| a["type"] == "original")
         .unwrap()["path"]
         .as_str()
         .unwrap()
