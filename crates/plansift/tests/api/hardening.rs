@@ -133,3 +133,26 @@ async fn the_base64_upload_reports_its_own_limit() {
     assert_eq!(body["error"]["code"], "payload_too_large");
     assert_eq!(body["error"]["details"]["limit"], 48 << 20);
 }
+
+#[tokio::test]
+async fn a_cancelled_jobs_upload_target_takes_no_bytes() {
+    let app = spawn_app().await;
+    let project = app.create_project("Cancelled").await;
+    let job = app.create_job(&project).await;
+    let body = vec![b'%'; 4096];
+    let (status, reg) = app
+        .post(
+            &format!("/jobs/{job}/uploads"),
+            json!({ "files": [{ "fileName": "a.pdf", "contentType": "application/pdf",
+                "fileSize": body.len(), "sha256": sha256_hex(&body) }] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{reg}");
+    let url = reg["uploads"][0]["uploadUrl"].as_str().unwrap().to_string();
+    let (status, cancelled) = app.post(&format!("/jobs/{job}/cancel"), json!({})).await;
+    assert_eq!(status, 200, "{cancelled}");
+    let r = app.client.put(&url).body(body).send().await.unwrap();
+    assert_eq!(r.status(), 409);
+    let answer: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(answer["error"]["code"], "invalid_job_state", "{answer}");
+}
