@@ -21,12 +21,20 @@ fi
 echo "== the fuzz target builds (run it with: cd fuzz && cargo +nightly fuzz run page_analysis)"
 cargo check --quiet --manifest-path fuzz/Cargo.toml
 
+if cargo +nightly fuzz --version >/dev/null 2>&1; then
+  echo "== cargo fuzz page_analysis for 60 s (nightly and cargo-fuzz are present)"
+  (cd fuzz && cargo +nightly fuzz run page_analysis -- -max_total_time=60 -rss_limit_mb=1024)
+else
+  echo "== cargo fuzz skipped: needs the nightly toolchain and cargo-fuzz"
+fi
+
 echo "== services: PostgreSQL and an S3-compatible server on loopback (scripts/services.sh)"
 services_env=$(scripts/services.sh fresh)
 eval "$services_env"
 
 log="${TMPDIR:-/tmp}/plansift-test.log"
-echo "== cargo test (the API suite on the embedded default: SQLite and local disk)"
+echo "== cargo test (the API suite on the embedded default: SQLite and local disk; it includes"
+echo "   the hostile-input suite, tests/api/hostile_server.rs, against the real binary)"
 set +e
 cargo test --workspace --no-fail-fast 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

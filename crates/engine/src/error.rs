@@ -29,10 +29,16 @@ pub enum PageError {
     NoSuchPage(usize),
     #[error("page {page} could not be read: {reason}")]
     Unreadable { page: usize, reason: String },
+    /// The page would take more memory than it is allowed ([`crate::limits`]).
+    #[error("page {page} is over a resource limit: {reason}")]
+    ResourceLimit { page: usize, reason: String },
 }
 
 impl PageError {
     pub fn code(&self) -> &'static str {
-        "page_failed"
+        match self {
+            PageError::NoSuchPage(_) | PageError::Unreadable { .. } => "page_failed",
+            PageError::ResourceLimit { .. } => "page_resource_limit",
+        }
     }
 }

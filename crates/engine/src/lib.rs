@@ -29,6 +29,7 @@ mod classify;
 pub mod crop;
 mod error;
 pub mod field_labels;
+pub mod limits;
 pub mod ocr;
 pub mod ocr_page;
 mod pdf;

@@ -12,6 +12,8 @@ use std::sync::Arc;
 /// An opened PDF. Cheap to share between threads (`Pdf` is `Send + Sync`).
 pub struct Document {
     pdf: Pdf,
+    /// Each page's [`crate::limits`] check, made on first use.
+    checked: Vec<std::sync::OnceLock<Result<(), PageError>>>,
 }
 
 /// Size and orientation of a page as a person sees it.
@@ -54,24 +56,45 @@ impl Document {
         if pages == 0 {
             return Err(DocumentError::Corrupt("the document has no pages".into()));
         }
-        Ok(Document { pdf })
+        let checked = (0..pages).map(|_| std::sync::OnceLock::new()).collect();
+        Ok(Document { pdf, checked })
     }
 
     pub fn page_count(&self) -> usize {
         self.pdf.pages().len()
     }
 
-    /// The page at a 1-based number.
+    /// The page at a 1-based number, once it is known to stay within the resource limits of
+    /// [`crate::limits`]: nothing reads a page before that.
     pub(crate) fn page(&self, number: usize) -> Result<&Page<'_>, PageError> {
-        number
-            .checked_sub(1)
-            .and_then(|i| self.pdf.pages().get(i))
-            .ok_or(PageError::NoSuchPage(number))
+        let index = number.checked_sub(1).ok_or(PageError::NoSuchPage(number))?;
+        let page = self
+            .pdf
+            .pages()
+            .get(index)
+            .ok_or(PageError::NoSuchPage(number))?;
+        if let Some(check) = self.checked.get(index) {
+            check
+                .get_or_init(|| {
+                    guarded(number, || crate::limits::check_page(page, number)).and_then(|r| r)
+                })
+                .clone()?;
+        }
+        Ok(page)
+    }
+
+    /// Whether page `number` stays within the resource limits ([`crate::limits`]).
+    pub fn check_limits(&self, number: usize) -> Result<(), PageError> {
+        self.page(number).map(|_| ())
     }
 
     /// Displayed size and rotation of a 1-based page.
     pub fn geometry(&self, number: usize) -> Result<PageGeometry, PageError> {
-        let page = self.page(number)?;
+        // The page's size is read from its dictionary alone: no limit check needed.
+        let page = number
+            .checked_sub(1)
+            .and_then(|i| self.pdf.pages().get(i))
+            .ok_or(PageError::NoSuchPage(number))?;
         guarded(number, || {
             let (width, height) = page.render_dimensions();
             let rotation = match page.rotation() {

@@ -16,7 +16,7 @@ use plansift_types::result::{ResultJob, ResultV1};
 use plansift_types::time;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::watch;
 use tracing::{error, info, warn};
@@ -56,6 +56,50 @@ impl Default for RunnerConfig {
     }
 }
 
+/// Whether the runner's loops are all running, for `/healthz`: a loop that ended other than by
+/// shutdown is reported, rather than leaving a server that answers but processes nothing.
+#[derive(Debug, Default)]
+pub struct LoopHealth {
+    stopped: AtomicUsize,
+    panics: AtomicUsize,
+}
+
+impl LoopHealth {
+    /// Loops that ended without a shutdown.
+    pub fn stopped(&self) -> usize {
+        self.stopped.load(Ordering::Relaxed)
+    }
+
+    /// Tasks that panicked (each failed that attempt; the loop went on).
+    pub fn panics(&self) -> usize {
+        self.panics.load(Ordering::Relaxed)
+    }
+}
+
+/// Counts its loop as stopped when dropped before shutdown (a panic that escaped, or a return).
+struct LoopGuard {
+    health: Arc<LoopHealth>,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Drop for LoopGuard {
+    fn drop(&mut self) {
+        if !*self.shutdown.borrow() {
+            self.health.stopped.fetch_add(1, Ordering::Relaxed);
+            error!("a task loop stopped");
+        }
+    }
+}
+
+/// The message of a panic's payload.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into())
+}
+
 #[derive(Clone)]
 pub struct Runner {
     engine: Engine,
@@ -64,6 +108,7 @@ pub struct Runner {
     config: RunnerConfig,
     owner: String,
     documents: Arc<crate::document_cache::DocumentCache>,
+    health: Arc<LoopHealth>,
 }
 
 type TaskResult = anyhow::Result<()>;
@@ -90,7 +135,14 @@ impl Runner {
             config,
             owner,
             documents: Default::default(),
+            health: Default::default(),
         }
+    }
+
+    /// Reports the loops' health into `health` (shared with `/healthz`).
+    pub fn with_health(mut self, health: Arc<LoopHealth>) -> Runner {
+        self.health = health;
+        self
     }
 
     /// Runs the task loops until `shutdown` turns true; a task in progress finishes its current
@@ -103,18 +155,31 @@ impl Runner {
         let janitor = self.clone();
         let mut janitor_stop = shutdown.clone();
         loops.push(tokio::spawn(async move {
+            let _guard = LoopGuard {
+                health: janitor.health.clone(),
+                shutdown: janitor_stop.clone(),
+            };
             while !*janitor_stop.borrow() {
-                match crate::janitor::sweep(
-                    janitor.meta.as_ref(),
-                    janitor.blobs.as_ref(),
-                    &time::now(),
-                    janitor.config.temp_grace,
-                )
-                .await
-                {
-                    Ok(s) if s != Default::default() => info!(?s, "janitor"),
-                    Ok(_) => {}
-                    Err(e) => error!(error = %e, "janitor sweep failed"),
+                // In a task of its own: a panic in a sweep fails that sweep, not the loop.
+                let sweeper = janitor.clone();
+                let sweep = tokio::spawn(async move {
+                    crate::janitor::sweep(
+                        sweeper.meta.as_ref(),
+                        sweeper.blobs.as_ref(),
+                        &time::now(),
+                        sweeper.config.temp_grace,
+                    )
+                    .await
+                })
+                .await;
+                match sweep {
+                    Ok(Ok(s)) if s != Default::default() => info!(?s, "janitor"),
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => error!(error = %e, "janitor sweep failed"),
+                    Err(e) => {
+                        janitor.health.panics.fetch_add(1, Ordering::Relaxed);
+                        error!(error = %e, "janitor sweep panicked");
+                    }
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(janitor.config.janitor_interval) => {}
@@ -136,6 +201,10 @@ impl Runner {
 
     async fn task_loop(&self, index: usize, mut shutdown: watch::Receiver<bool>) {
         let owner = format!("{}/{index}", self.owner);
+        let _guard = LoopGuard {
+            health: self.health.clone(),
+            shutdown: shutdown.clone(),
+        };
         let lease_ms = self.config.lease.as_millis() as i64;
         while !*shutdown.borrow() {
             let task = match self.meta.claim_task(&owner, lease_ms).await {
@@ -156,11 +225,7 @@ impl Runner {
             let stop = Arc::new(AtomicBool::new(false));
             let renew =
                 self.spawn_lease_renewal(task.id, owner.clone(), stop.clone(), shutdown.clone());
-            let outcome = if task.attempts > self.config.max_attempts {
-                self.give_up(&task).await
-            } else {
-                self.execute(&task, stop.clone()).await
-            };
+            let outcome = self.attempt(&task, stop.clone()).await;
             stop.store(true, Ordering::Relaxed);
             renew.abort();
             match outcome {
@@ -186,6 +251,32 @@ impl Runner {
                     }
                 }
             }
+        }
+    }
+
+    /// Runs one attempt of a task in a task of its own, so that a panic in it fails that attempt
+    /// (to be retried, and given up after `max_attempts`) instead of ending the loop.
+    async fn attempt(&self, task: &TaskRow, stop: Arc<AtomicBool>) -> TaskResult {
+        let runner = self.clone();
+        let task = task.clone();
+        let max_attempts = self.config.max_attempts;
+        let work = tokio::spawn(async move {
+            if task.attempts > max_attempts {
+                runner.give_up(&task).await
+            } else {
+                runner.execute(&task, stop).await
+            }
+        });
+        match work.await {
+            Ok(outcome) => outcome,
+            Err(e) if e.is_panic() => {
+                self.health.panics.fetch_add(1, Ordering::Relaxed);
+                Err(anyhow::anyhow!(
+                    "the task panicked: {}",
+                    panic_message(e.into_panic().as_ref())
+                ))
+            }
+            Err(e) => Err(anyhow::anyhow!("the task was cancelled: {e}")),
         }
     }
 
@@ -296,6 +387,22 @@ impl Runner {
         let profile = self.profile_of(&job.org_id).await?;
         let mut docs = Vec::new();
         for d in self.meta.documents(job_id).await? {
+            // A file that does not start like a PDF is refused from its first kilobyte, not
+            // read whole into memory first.
+            let head_len = d.file_size.clamp(0, 1024) as u64;
+            let mut head = Vec::with_capacity(head_len as usize);
+            if head_len > 0 {
+                let mut reader = self.blobs.read_range(&d.blob_key, 0, head_len).await?;
+                tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut head).await?;
+            }
+            if !plansift_engine::looks_like_pdf(&head) {
+                let e = plansift_engine::DocumentError::UnsupportedFormat;
+                docs.push(PreflightDoc {
+                    document_id: d.id.clone(),
+                    outcome: Err((e.code().to_string(), e.to_string())),
+                });
+                continue;
+            }
             let bytes = self.blobs.get(&d.blob_key).await?;
             let outcome = tokio::task::spawn_blocking(
                 move || -> Result<Vec<&'static str>, (String, String)> {
@@ -565,7 +672,7 @@ impl Runner {
         let now = time::now();
         let mut result_key = None;
         if status.has_result() {
-            let expires = now + chrono::Duration::days(profile.retention_days);
+            let expires = time::after_days(&now, profile.retention_days);
             // Pre-signed until the result expires, as the job's own `resultUrl` is.
             let result_url = crate::signed::result_url(
                 &crate::signed::signing_key(self.meta.as_ref()).await?,

@@ -15,6 +15,15 @@ pub const JSON_BODY_LIMIT: usize = 1 << 20;
 /// The base64 content upload (API.md §4.3).
 pub const CONTENT_BODY_LIMIT: usize = 48 << 20;
 
+/// The body limit of the route at `path`, for the `details.limit` of a framework's 413.
+pub fn body_limit_of(path: &str) -> usize {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["api", "open", "v1", "jobs", _, "uploads", _, "content"] => CONTENT_BODY_LIMIT,
+        _ => JSON_BODY_LIMIT,
+    }
+}
+
 /// Who may call an operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Caller {

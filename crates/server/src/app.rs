@@ -51,6 +51,12 @@ pub async fn bootstrap(
     admin_token: Option<&str>,
 ) -> anyhow::Result<(Arc<dyn MetaStore>, Arc<dyn BlobStore>)> {
     tokio::fs::create_dir_all(data_dir).await?;
+    // The directory holds the database and the admin token: its owner's only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))?;
+    }
     let meta = open_meta(backends, data_dir).await?;
     let blobs = open_blobs(backends, data_dir).await?;
     let (org, created) = meta.ensure_org(DEFAULT_ORG, BOOTSTRAP_GRANT).await?;
@@ -114,13 +120,17 @@ impl App {
             render_slots: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
+            task_loops: Default::default(),
         };
+        // Cursors are signed with a key derived from the stored signing secret.
+        crate::pagination::set_cursor_key(crate::upload_token::signing_key(&state).await?);
         let (shutdown, rx) = watch::channel(false);
         let mut background = Vec::new();
         if config.workers {
             let mut rc = config.runner.clone();
             rc.public_base_url = server_config.public_base_url.clone();
-            let runner = Runner::new(meta.clone(), blobs.clone(), rc);
+            let runner =
+                Runner::new(meta.clone(), blobs.clone(), rc).with_health(state.task_loops.clone());
             background.push(tokio::spawn(runner.run(rx.clone())));
         }
         if config.api {

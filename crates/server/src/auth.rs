@@ -55,6 +55,20 @@ pub struct Principal {
     pub key_id: String,
 }
 
+/// `403 organization_disabled` when the organization's profile says `enabled: false`: every
+/// route that acts for an organization (with a key, an upload token, a download token or a
+/// result link) asks this first.
+pub async fn ensure_enabled(state: &AppState, org_id: &str) -> Result<(), ApiError> {
+    let org = state.meta.org(org_id).await?;
+    if org.is_some_and(|o| !o.profile.enabled) {
+        return Err(ApiError::new(
+            ErrorCode::OrganizationDisabled,
+            "the organization is disabled",
+        ));
+    }
+    Ok(())
+}
+
 /// Marker types for the three scopes.
 pub trait ScopeMarker: Send + Sync {
     const SCOPE: Scope;
@@ -103,6 +117,7 @@ impl<S: ScopeMarker> FromRequestParts<AppState> for Auth<S> {
         if row.revoked_at.is_some() || row.expires_at.is_some_and(|t| t <= now) {
             return Err(unauthorized());
         }
+        ensure_enabled(state, &row.org_id).await?;
         if !row.scopes.contains(&S::SCOPE) {
             return Err(ApiError::new(
                 ErrorCode::Forbidden,

@@ -7,8 +7,30 @@
 use crate::error::{ApiError, ApiResult};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
+use std::sync::OnceLock;
+
+static CURSOR_KEY: OnceLock<Vec<u8>> = OnceLock::new();
+
+/// Sets the key cursors are signed with, derived from the server's stored signing secret so
+/// that every process of a deployment, and the next start, accept the same cursors. The first
+/// call wins.
+pub fn set_cursor_key(signing_key: &[u8]) {
+    let mut mac = Hmac::<Sha256>::new_from_slice(signing_key).expect("HMAC takes any key");
+    mac.update(b"plansift cursor key v1");
+    let _ = CURSOR_KEY.set(mac.finalize().into_bytes().to_vec());
+}
+
+/// The cursor key; a random one for this process when none was set (unit tests).
+fn cursor_key() -> &'static [u8] {
+    CURSOR_KEY.get_or_init(|| {
+        let mut key = vec![0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut key);
+        key
+    })
+}
 
 /// The query a cursor belongs to: the route and its filters in a canonical form.
 #[derive(Clone, Debug)]
@@ -19,9 +41,12 @@ impl CursorScope {
         CursorScope(parts.join("\u{1f}"))
     }
 
+    /// An HMAC under the server's cursor key: without the key, no one can make the check of
+    /// another position, so a cursor cannot be forged even within its own query.
     fn check(&self, position: &str) -> String {
-        let digest = Sha256::digest(format!("{}\u{1e}{position}", self.0));
-        hex::encode(&digest[..8])
+        let mut mac = Hmac::<Sha256>::new_from_slice(cursor_key()).expect("HMAC takes any key");
+        mac.update(format!("{}\u{1e}{position}", self.0).as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..16])
     }
 
     /// A cursor for the positions after `position` (`a.b` numbers joined by dots).

@@ -26,7 +26,8 @@ pub async fn middleware(request: Request, next: Next) -> Response {
         .map(str::to_string)
         .unwrap_or_else(|| format!("req_{}", ulid::Ulid::new().to_string().to_lowercase()));
     let method = request.method().clone();
-    let path = request.uri().path().to_string();
+    let path = loggable(request.uri().path());
+    let request_path = request.uri().path().to_string();
     let started = std::time::Instant::now();
     let mut response = REQUEST_ID.scope(id.clone(), next.run(request)).await;
     // Rejections from axum's own extractors (bad query, path, body, content type; a body over
@@ -37,7 +38,10 @@ pub async fn middleware(request: Request, next: Next) -> Response {
             .get("content-type")
             .is_none_or(|v| !v.as_bytes().starts_with(b"application/json"))
     {
-        response = REQUEST_ID.scope(id.clone(), envelope_of(response)).await;
+        let limit = crate::api_table::body_limit_of(request_path.as_str());
+        response = REQUEST_ID
+            .scope(id.clone(), envelope_of(response, limit))
+            .await;
     }
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", v);
@@ -48,7 +52,7 @@ pub async fn middleware(request: Request, next: Next) -> Response {
 
 /// The envelope for a framework rejection: its code from the status, its text as the message,
 /// its status and the headers it set (`Allow`, `Retry-After`, `Content-Range`) kept.
-async fn envelope_of(response: Response) -> Response {
+async fn envelope_of(response: Response, body_limit: usize) -> Response {
     let (parts, body) = response.into_parts();
     let status = parts.status.as_u16();
     let code = ErrorCode::for_status(status);
@@ -69,7 +73,7 @@ async fn envelope_of(response: Response) -> Response {
     };
     let mut error = ApiError::new(code, message);
     if code == ErrorCode::PayloadTooLarge {
-        error = error.with_details(json!({ "limit": crate::api_table::JSON_BODY_LIMIT }));
+        error = error.with_details(json!({ "limit": body_limit }));
     }
     let mut fresh = error.into_response();
     *fresh.status_mut() = parts.status;
@@ -85,10 +89,47 @@ async fn envelope_of(response: Response) -> Response {
     fresh
 }
 
+/// A path fit for the access log: the capability tokens of signed upload targets and download
+/// links (which grant access without a key) are replaced by `…`.
+fn loggable(path: &str) -> String {
+    let mut out = Vec::new();
+    let mut secret_next = false;
+    for segment in path.split('/') {
+        if secret_next && !segment.is_empty() {
+            out.push("…");
+        } else {
+            out.push(segment);
+        }
+        secret_next = matches!(segment, "upload-targets" | "artifact-downloads");
+    }
+    out.join("/")
+}
+
 pub async fn not_found() -> ApiError {
     ApiError::new(ErrorCode::NotFound, "no such route")
 }
 
 pub async fn method_not_allowed() -> ApiError {
     ApiError::new(ErrorCode::MethodNotAllowed, "no such route for this method")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable;
+
+    #[test]
+    fn capability_tokens_are_not_logged() {
+        assert_eq!(
+            loggable("/api/open/v1/upload-targets/abc.def/parts/3"),
+            "/api/open/v1/upload-targets/…/parts/3"
+        );
+        assert_eq!(
+            loggable("/api/open/v1/artifact-downloads/dl_1.secret"),
+            "/api/open/v1/artifact-downloads/…"
+        );
+        assert_eq!(
+            loggable("/api/open/v1/jobs/job_1"),
+            "/api/open/v1/jobs/job_1"
+        );
+    }
 }

@@ -58,4 +58,6 @@ pub struct AppState {
     pub upload_secret: Arc<tokio::sync::OnceCell<Vec<u8>>>,
     /// Page renders on request (zoomed page images) running at once: one per core.
     pub render_slots: Arc<tokio::sync::Semaphore>,
+    /// The health of this process's task loops, for `/healthz`.
+    pub task_loops: Arc<plansift_jobs::runner::LoopHealth>,
 }

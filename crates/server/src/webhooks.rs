@@ -26,28 +26,103 @@ pub fn allowed_scheme(state: &AppState, scheme: &str) -> bool {
     scheme == "https" || (scheme == "http" && state.config.webhook_allow_http)
 }
 
-/// An address a webhook may not reach unless private targets are allowed.
+/// An address a webhook may not reach unless private targets are allowed: every block of the
+/// IANA IPv4 and IPv6 Special-Purpose Address Registries that is not globally reachable, plus
+/// multicast, and the IPv6 forms that embed an IPv4 address (mapped, compatible, NAT64, 6to4,
+/// Teredo), which are judged by the address they embed or refused outright.
 pub fn forbidden_ip(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(ip) => {
-            ip.is_loopback()
-                || ip.is_private()
-                || ip.is_link_local()
-                || ip.is_multicast()
-                || ip.is_unspecified()
-                || ip.is_broadcast()
-        }
-        IpAddr::V6(ip) => {
-            ip.is_loopback()
-                || ip.is_multicast()
-                || ip.is_unspecified()
-                || (ip.segments()[0] & 0xfe00) == 0xfc00
-                || (ip.segments()[0] & 0xffc0) == 0xfe80
-                || ip
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| forbidden_ip(IpAddr::V4(v4)))
-        }
+        IpAddr::V4(ip) => forbidden_v4(ip),
+        IpAddr::V6(ip) => forbidden_v6(ip),
     }
+}
+
+fn in_v4(ip: std::net::Ipv4Addr, net: [u8; 4], bits: u32) -> bool {
+    let mask = if bits == 0 {
+        0
+    } else {
+        u32::MAX << (32 - bits)
+    };
+    u32::from(ip) & mask == u32::from_be_bytes(net) & mask
+}
+
+fn forbidden_v4(ip: std::net::Ipv4Addr) -> bool {
+    const BLOCKS: [([u8; 4], u32); 18] = [
+        ([0, 0, 0, 0], 8),       // "this network"
+        ([10, 0, 0, 0], 8),      // private
+        ([100, 64, 0, 0], 10),   // shared address space (carrier-grade NAT, cloud metadata)
+        ([127, 0, 0, 0], 8),     // loopback
+        ([169, 254, 0, 0], 16),  // link local
+        ([172, 16, 0, 0], 12),   // private
+        ([192, 0, 0, 0], 24),    // IETF protocol assignments
+        ([192, 0, 2, 0], 24),    // documentation (TEST-NET-1)
+        ([192, 31, 196, 0], 24), // AS112
+        ([192, 52, 193, 0], 24), // AMT
+        ([192, 88, 99, 0], 24),  // deprecated 6to4 relay anycast
+        ([192, 168, 0, 0], 16),  // private
+        ([192, 175, 48, 0], 24), // direct delegation AS112
+        ([198, 18, 0, 0], 15),   // benchmarking
+        ([198, 51, 100, 0], 24), // documentation (TEST-NET-2)
+        ([203, 0, 113, 0], 24),  // documentation (TEST-NET-3)
+        ([224, 0, 0, 0], 4),     // multicast
+        ([240, 0, 0, 0], 4),     // reserved, and the limited broadcast address
+    ];
+    BLOCKS.iter().any(|(net, bits)| in_v4(ip, *net, *bits))
+}
+
+fn in_v6(ip: std::net::Ipv6Addr, net: u128, bits: u32) -> bool {
+    let mask = if bits == 0 {
+        0
+    } else {
+        u128::MAX << (128 - bits)
+    };
+    u128::from(ip) & mask == net & mask
+}
+
+fn forbidden_v6(ip: std::net::Ipv6Addr) -> bool {
+    let bits = u128::from(ip);
+    // ::/96 holds the unspecified and loopback addresses and the deprecated IPv4-compatible
+    // form (`::127.0.0.1`); ::ffff:0:0/96 the IPv4-mapped form; 64:ff9b::/96 (NAT64) and
+    // 64:ff9b:1::/48 embed an IPv4 address a translator would reach.
+    if in_v6(ip, 0, 96) || in_v6(ip, 0xffff_0000_0000, 96) {
+        return true;
+    }
+    if in_v6(ip, 0x0064_ff9b << 96, 96) {
+        return forbidden_v4(std::net::Ipv4Addr::from(bits as u32));
+    }
+    const BLOCKS: [(u128, u32); 14] = [
+        (0x0064_ff9b_0001 << 80, 48), // local-use IPv4/IPv6 translation
+        (0x0100 << 112, 64),          // discard-only
+        (0x2001 << 112, 23),          // IETF protocol assignments (Teredo, ORCHID, …)
+        (0x2001_0db8 << 96, 32),      // documentation
+        (0x2002 << 112, 16),          // 6to4: reaches an embedded IPv4 address
+        (0x3fff << 112, 20),          // documentation
+        (0x5f00 << 112, 16),          // segment routing SIDs
+        (0xfc00 << 112, 7),           // unique local
+        (0xfe80 << 112, 10),          // link local
+        (0xfec0 << 112, 10),          // site local (deprecated)
+        (0xff00 << 112, 8),           // multicast
+        (0xffff << 48, 96),           // IPv4-translated ::ffff:0:0:0/96
+        (0x2620_004f_8000 << 80, 48), // AS112 (direct delegation)
+        (0x2001_0004_0112 << 80, 48), // AS112
+    ];
+    BLOCKS.iter().any(|(net, len)| in_v6(ip, *net, *len))
+}
+
+/// The addresses `host` resolves to, if at least one is allowed: the first allowed one.
+pub async fn allowed_address(
+    state: &AppState,
+    host: &str,
+    port: u16,
+) -> Result<SocketAddr, String> {
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
+        .await
+        .map_err(|e| format!("cannot resolve {host}: {e}"))?
+        .collect();
+    addrs
+        .into_iter()
+        .find(|a| state.config.webhook_allow_private || !forbidden_ip(a.ip()))
+        .ok_or_else(|| format!("{host} resolves only to forbidden addresses"))
 }
 
 /// `v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">` with the key inside `wss_…`.
@@ -181,15 +256,11 @@ async fn checked_client(state: &AppState, raw: &str) -> Result<reqwest::Client, 
     }
     let host = url.host_str().ok_or("no host")?.to_string();
     let port = url.port_or_known_default().ok_or("no port")?;
-    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
-        .await
-        .map_err(|e| format!("cannot resolve {host}: {e}"))?
-        .collect();
-    let allowed = addrs
-        .into_iter()
-        .find(|a| state.config.webhook_allow_private || !forbidden_ip(a.ip()))
-        .ok_or_else(|| format!("{host} resolves only to forbidden addresses"))?;
+    let allowed = allowed_address(state, &host, port).await?;
+    // `no_proxy`: an `HTTP(S)_PROXY` in the environment would send the request to the proxy,
+    // which resolves the host itself, past the address pinned here.
     reqwest::Client::builder()
+        .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(10))
         .resolve(&host, allowed)
@@ -226,10 +297,33 @@ mod tests {
             "fe80::1",
             "fd00::1",
             "::ffff:127.0.0.1",
+            "100.64.0.1",
+            "100.100.100.200",
+            "198.18.0.1",
+            "198.19.255.255",
+            "192.0.0.8",
+            "192.0.2.1",
+            "0.1.2.3",
+            "240.0.0.1",
+            "255.255.255.255",
+            "::127.0.0.1",
+            "::",
+            "64:ff9b::a9fe:a9fe",
+            "2002:7f00:1::",
+            "fec0::1",
+            "2001:db8::1",
+            "2001::1",
+            "ff02::1",
         ] {
             assert!(forbidden_ip(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["93.184.216.34", "2606:2800:220:1::1"] {
+        for ip in [
+            "93.184.216.34",
+            "2606:2800:220:1::1",
+            "64:ff9b::5db8:d822",
+            "100.128.0.1",
+            "198.20.0.1",
+        ] {
             assert!(!forbidden_ip(ip.parse().unwrap()), "{ip}");
         }
     }

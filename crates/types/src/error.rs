@@ -10,6 +10,7 @@ pub enum ErrorCode {
     InvalidRequest,
     Unauthorized,
     Forbidden,
+    OrganizationDisabled,
     NotFound,
     MethodNotAllowed,
     UnsupportedMediaType,
@@ -34,10 +35,11 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for tests and the OpenAPI document.
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 24] = [
         ErrorCode::InvalidRequest,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
+        ErrorCode::OrganizationDisabled,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::UnsupportedMediaType,
@@ -65,6 +67,7 @@ impl ErrorCode {
             ErrorCode::InvalidRequest => "invalid_request",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::Forbidden => "forbidden",
+            ErrorCode::OrganizationDisabled => "organization_disabled",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
@@ -92,7 +95,7 @@ impl ErrorCode {
         match self {
             ErrorCode::InvalidRequest => 400,
             ErrorCode::Unauthorized => 401,
-            ErrorCode::Forbidden => 403,
+            ErrorCode::Forbidden | ErrorCode::OrganizationDisabled => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::UnsupportedMediaType => 415,
@@ -146,6 +149,12 @@ pub mod document {
     pub const ENCRYPTED_PDF: &str = "encrypted_pdf";
     pub const PAGE_FAILED: &str = "page_failed";
     pub const PAGE_LIMIT_EXCEEDED: &str = "page_limit_exceeded";
+    /// The page's work went over its memory or CPU-time limit.
+    pub const PAGE_RESOURCE_LIMIT: &str = "page_resource_limit";
+    /// The page's work went over its wall-clock limit.
+    pub const PAGE_TIMEOUT: &str = "page_timeout";
+    /// The page's work crashed (a panic or the death of its worker).
+    pub const PAGE_CRASHED: &str = "page_crashed";
 }
 
 #[cfg(test)]

@@ -10,6 +10,18 @@ pub fn now() -> Timestamp {
     DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
 }
 
+/// The longest retention a profile may set (100 years).
+pub const MAX_RETENTION_DAYS: i64 = 36_500;
+
+/// `t` plus `days` days, held within [0, [`MAX_RETENTION_DAYS`]]: a day count from a profile
+/// can never overflow a date (which panics in `chrono`'s `+`).
+pub fn after_days(t: &Timestamp, days: i64) -> Timestamp {
+    let days = days.clamp(0, MAX_RETENTION_DAYS);
+    chrono::Duration::try_days(days)
+        .and_then(|d| t.checked_add_signed(d))
+        .unwrap_or(*t)
+}
+
 pub fn format(t: &Timestamp) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
@@ -62,5 +74,22 @@ mod tests {
     fn formats_with_milliseconds_and_z() {
         let t = super::parse("2026-11-28T10:00:00.123Z").unwrap();
         assert_eq!(super::format(&t), "2026-11-28T10:00:00.123Z");
+    }
+}
+
+#[cfg(test)]
+mod after_days_tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_day_count_does_not_overflow() {
+        let t = now();
+        assert_eq!(after_days(&t, 30), t + chrono::Duration::days(30));
+        assert_eq!(
+            after_days(&t, 100_000_000),
+            t + chrono::Duration::days(MAX_RETENTION_DAYS)
+        );
+        assert_eq!(after_days(&t, i64::MAX), after_days(&t, MAX_RETENTION_DAYS));
+        assert_eq!(after_days(&t, -5), t);
     }
 }

@@ -73,8 +73,10 @@ async fn artifacts_stream_with_headers_ranges_and_revalidation() {
         h["content-disposition"]
             .to_str()
             .unwrap()
-            .starts_with("inline; filename=")
+            .starts_with("attachment; filename=")
     );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["content-security-policy"], "default-src 'none'; sandbox");
     let etag = h["etag"].to_str().unwrap().to_string();
     assert_eq!(r.bytes().await.unwrap().as_ref(), original_bytes.as_slice());
 
@@ -258,6 +260,15 @@ async fn download_tokens_are_single_use_and_expire() {
     let anonymous = reqwest::Client::new();
     let r = anonymous.head(&url).send().await.unwrap();
     assert_eq!(r.status(), 200);
+    // Nor does a range of part of it.
+    let r = anonymous
+        .get(&url)
+        .header("range", "bytes=0-99")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 206);
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     let r = anonymous.get(&url).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let original = std::fs::read(corpus(SHEET)).unwrap();

@@ -282,8 +282,12 @@ pub async fn patch_profile(
             return Err(ApiError::invalid(&k, format!("{k} is not a profile field")));
         }
         let numeric = k != "enabled";
+        let max = match k.as_str() {
+            "retentionDays" => time::MAX_RETENTION_DAYS,
+            _ => i64::MAX / 1024,
+        };
         let valid = if numeric {
-            v.as_i64().is_some_and(|n| n >= 0)
+            v.as_i64().is_some_and(|n| (0..=max).contains(&n))
         } else {
             v.is_boolean()
         };

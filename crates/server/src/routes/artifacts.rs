@@ -116,7 +116,7 @@ pub async fn project_content_type(
 /// A single byte range of a `Range` header against a blob of `size` bytes: `Ok(None)` serves
 /// the whole blob (no header, or a form this server does not split, like several ranges),
 /// `Err(())` is unsatisfiable.
-fn byte_range(header: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, ()> {
+pub(crate) fn byte_range(header: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, ()> {
     let Some(spec) = header.and_then(|h| h.trim().strip_prefix("bytes=")) else {
         return Ok(None);
     };
@@ -146,6 +146,40 @@ fn byte_range(header: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, ()>
         return Err(());
     }
     Ok(Some((start, end)))
+}
+
+/// Every artifact is served under this policy: should a browser ever render one as a document,
+/// it runs in a unique origin with no script, no plugin and no request to anywhere.
+const SANDBOX_CSP: &str = "default-src 'none'; sandbox";
+
+/// The content type and disposition an artifact is served with. The bytes of an original are
+/// the client's, whatever type it declared: an original is always an `attachment`, as
+/// `application/pdf` or else `application/octet-stream`, so that no uploaded HTML or SVG is
+/// ever rendered on the API's origin. Generated artifacts are shown inline when they are of a
+/// type this server writes (images, JSON, plain text); anything else is an octet-stream
+/// attachment.
+fn safe_type(path: &str, declared: &str) -> (&'static str, &'static str) {
+    let essence = declared
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if path.ends_with("/original.pdf") {
+        return match essence.as_str() {
+            "application/pdf" => ("application/pdf", "attachment"),
+            _ => ("application/octet-stream", "attachment"),
+        };
+    }
+    match essence.as_str() {
+        "image/png" => ("image/png", "inline"),
+        "image/jpeg" => ("image/jpeg", "inline"),
+        "image/webp" => ("image/webp", "inline"),
+        "application/json" => ("application/json", "inline"),
+        "text/plain" => ("text/plain; charset=utf-8", "inline"),
+        "application/pdf" => ("application/pdf", "attachment"),
+        _ => ("application/octet-stream", "attachment"),
+    }
 }
 
 /// Streams a referenced artifact: `Content-Type`, `Content-Length`, `Content-Disposition`, an
@@ -184,14 +218,17 @@ pub async fn serve_blob(
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
         .collect();
+    let (content_type, disposition) = safe_type(path, &content_type);
     let common = [
-        (header::CONTENT_TYPE, content_type),
+        (header::CONTENT_TYPE, content_type.to_string()),
         (
             header::CONTENT_DISPOSITION,
-            format!("inline; filename=\"{file_name}\""),
+            format!("{disposition}; filename=\"{file_name}\""),
         ),
         (header::ETAG, etag.clone()),
         (header::ACCEPT_RANGES, "bytes".to_string()),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        (header::CONTENT_SECURITY_POLICY, SANDBOX_CSP.to_string()),
     ];
     if headers
         .get(header::IF_NONE_MATCH)
@@ -233,7 +270,31 @@ pub async fn serve_blob(
 
 #[cfg(test)]
 mod tests {
-    use super::byte_range;
+    use super::{byte_range, safe_type};
+
+    #[test]
+    fn originals_are_attachments_of_a_harmless_type() {
+        assert_eq!(
+            safe_type("doc_1/original.pdf", "text/html"),
+            ("application/octet-stream", "attachment")
+        );
+        assert_eq!(
+            safe_type("doc_1/original.pdf", "image/svg+xml"),
+            ("application/octet-stream", "attachment")
+        );
+        assert_eq!(
+            safe_type("doc_1/original.pdf", "Application/PDF; x=y"),
+            ("application/pdf", "attachment")
+        );
+        assert_eq!(
+            safe_type("doc_1/pages/1/thumbnail.png", "image/png"),
+            ("image/png", "inline")
+        );
+        assert_eq!(
+            safe_type("doc_1/pages/1/x.html", "text/html"),
+            ("application/octet-stream", "attachment")
+        );
+    }
 
     #[test]
     fn ranges_are_read_as_rfc_9110_says() {

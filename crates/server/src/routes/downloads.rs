@@ -3,12 +3,12 @@
 
 use crate::auth::{Artifacts, Auth};
 use crate::error::{ApiError, ApiResult, parse_json};
-use crate::routes::artifacts::{job_content_type, project_content_type, serve};
+use crate::routes::artifacts::{byte_range, job_content_type, project_content_type, serve};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use plansift_store::DownloadRow;
 use plansift_types::ErrorCode;
@@ -88,8 +88,22 @@ pub async fn create(
         .into_response())
 }
 
-/// `GET|HEAD /artifact-downloads/{token}`: the first successful GET consumes the token; HEAD
-/// does not.
+/// Whether the request's `Range` asks for less than the whole artifact at `path`.
+async fn partial(state: &AppState, path: &str, headers: &HeaderMap) -> bool {
+    let Some(range) = headers.get(header::RANGE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let Some(key) = plansift_jobs::artifacts::blob_key(path) else {
+        return false;
+    };
+    let Ok(size) = state.blobs.size(&key).await else {
+        return false;
+    };
+    matches!(byte_range(Some(range), size), Ok(Some((start, end))) if end - start < size)
+}
+
+/// `GET|HEAD /artifact-downloads/{token}`: the first successful GET of the whole artifact
+/// consumes the token; HEAD and ranges of part of it do not.
 pub async fn fetch(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -108,10 +122,16 @@ pub async fn fetch(
             "the download token has expired or was used",
         )
     };
+    crate::auth::ensure_enabled(&state, &row.org_id).await?;
     if row.used_at.is_some() || row.expires_at <= chrono::Utc::now() {
         return Err(gone());
     }
-    if method != Method::HEAD && !state.meta.consume_download(&hash).await? {
+    // The whole artifact consumes the token; HEAD and a `Range` of part of it do not, so that
+    // a browser or download manager that probes or resumes in ranges still gets the file.
+    if method != Method::HEAD
+        && !partial(&state, &row.path, &headers).await
+        && !state.meta.consume_download(&hash).await?
+    {
         return Err(gone());
     }
     serve(&state, &row.path, row.content_type, &headers).await

@@ -71,20 +71,32 @@ struct PageMatch {
     end: usize,
 }
 
-/// The matches of a batch of pages; empty matches are skipped.
-fn scan(re: &Regex, pages: &[PageTextRecord]) -> Vec<PageMatch> {
+/// The matches of a batch of pages (empty matches are skipped): how many there are, and the
+/// first `want` of those after the cursor position `after`. Only those are kept, so a pattern
+/// that matches every character holds `want` matches, not millions.
+fn scan(
+    re: &Regex,
+    pages: &[PageTextRecord],
+    after: Option<(i64, i64)>,
+    want: usize,
+) -> (i64, Vec<PageMatch>) {
+    let mut total = 0i64;
     let mut out = Vec::new();
     for (i, p) in pages.iter().enumerate() {
         for (index, m) in re.find_iter(&p.text).filter(|m| !m.is_empty()).enumerate() {
-            out.push(PageMatch {
-                page: i,
-                index: index as i64,
-                start: m.start(),
-                end: m.end(),
-            });
+            total += 1;
+            let index = index as i64;
+            if out.len() < want && after.is_none_or(|a| (p.seq, index) > a) {
+                out.push(PageMatch {
+                    page: i,
+                    index,
+                    start: m.start(),
+                    end: m.end(),
+                });
+            }
         }
     }
-    out
+    (total, out)
 }
 
 /// Byte ranges of the page's words (whitespace-separated tokens), in order.
@@ -201,18 +213,17 @@ pub async fn grep(
         query.after = Some(tail.seq);
         let full = pages.len() as i64 == BATCH;
         let re = re.clone();
-        let (pages, matches) = tokio::task::spawn_blocking(move || {
-            let m = scan(&re, &pages);
+        // One more than asked tells whether there is a next page.
+        let want = (max_hits as usize + 1).saturating_sub(hits.len());
+        let (pages, (count, matches)) = tokio::task::spawn_blocking(move || {
+            let m = scan(&re, &pages, after, want);
             (pages, m)
         })
         .await
         .map_err(ApiError::internal)?;
-        total += matches.len() as i64;
+        total += count;
         for m in matches {
             let page = &pages[m.page];
-            if after.is_some_and(|a| (page.seq, m.index) <= a) || hits.len() as i64 > max_hits {
-                continue;
-            }
             if hits.len() as i64 == max_hits {
                 // One more than asked: there is a next page.
                 hits.push(None);

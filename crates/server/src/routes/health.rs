@@ -7,8 +7,19 @@ use axum::extract::State;
 use plansift_types::ErrorCode;
 use serde_json::{Value, json};
 
-pub async fn healthz() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+/// `200 {status: "ok"}` while the process is up and each of its task loops runs; `503
+/// unavailable` when a loop has stopped (the process answers but would process nothing).
+pub async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let stopped = state.task_loops.stopped();
+    if stopped > 0 {
+        return Err(
+            ApiError::new(ErrorCode::Unavailable, "a task loop has stopped")
+                .with_details(json!({ "stoppedLoops": stopped })),
+        );
+    }
+    Ok(Json(
+        json!({ "status": "ok", "taskPanics": state.task_loops.panics() }),
+    ))
 }
 
 pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Value>> {

@@ -34,7 +34,9 @@ fn webhook_secret() -> String {
     )
 }
 
-fn check_webhook_url(state: &AppState, raw: &str) -> ApiResult<String> {
+/// Checks a webhook URL at job creation: its scheme, and every address its host resolves to
+/// now (delivery checks again, and pins the address it checked).
+async fn check_webhook_url(state: &AppState, raw: &str) -> ApiResult<String> {
     let bad = |why: &str| {
         ApiError::new(ErrorCode::InvalidWebhookUrl, why.to_string())
             .with_details(json!({ "field": "webhookUrl" }))
@@ -54,6 +56,12 @@ fn check_webhook_url(state: &AppState, raw: &str) -> ApiResult<String> {
         };
         if forbidden {
             return Err(bad("webhookUrl resolves to a forbidden address"));
+        }
+        if let url::Host::Domain(d) = host {
+            let port = url.port_or_known_default().unwrap_or(443);
+            crate::webhooks::allowed_address(state, d, port)
+                .await
+                .map_err(|why| bad(&format!("webhookUrl is refused: {why}")))?;
         }
     }
     Ok(url.to_string())
@@ -86,11 +94,10 @@ pub async fn create(
             "externalId must be at most 180 characters",
         ));
     }
-    let webhook_url = req
-        .webhook_url
-        .as_deref()
-        .map(|u| check_webhook_url(&state, u))
-        .transpose()?;
+    let webhook_url = match req.webhook_url.as_deref() {
+        Some(u) => Some(check_webhook_url(&state, u).await?),
+        None => None,
+    };
     if project.status != ProjectStatus::Ready {
         return Err(ApiError::new(
             ErrorCode::ProjectNotReady,
@@ -223,6 +230,7 @@ pub async fn signed_result(
         .job(None, &id)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    crate::auth::ensure_enabled(&state, &job.org_id).await?;
     serve_result(&state, &job, &headers).await
 }
 

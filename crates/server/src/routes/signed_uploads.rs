@@ -20,7 +20,7 @@ use base64::Engine as _;
 use futures_util::StreamExt;
 use plansift_store::{Added, DocumentRow, NewDocument, PartRow, Registration, StagedBlob};
 use plansift_types::ErrorCode;
-use plansift_types::api::is_classification;
+use plansift_types::api::{MAX_BYTES_PER_JOB, is_classification};
 use plansift_types::ids::{IdKind, new_id};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -44,10 +44,18 @@ struct RegisterFile {
     classification: Option<String>,
 }
 
+fn bytes_limit() -> ApiError {
+    ApiError::new(ErrorCode::LimitExceeded, "too many bytes for one job")
+        .with_details(json!({ "limit": "maxDeclaredBytes", "max": MAX_BYTES_PER_JOB }))
+}
+
+/// Checks every declared size against the job's byte limit, and their sum with checked
+/// arithmetic, before anything (a registration, a list of parts) is made from them.
 fn check_files(files: &[RegisterFile]) -> ApiResult<()> {
     if files.is_empty() || files.len() > 100 {
         return Err(ApiError::invalid("files", "files must hold 1-100 items"));
     }
+    let mut declared: i64 = 0;
     for (i, f) in files.iter().enumerate() {
         let field = |name: &str| format!("files[{i}].{name}");
         if f.file_name.trim().is_empty() || f.file_name.len() > 1024 {
@@ -62,6 +70,10 @@ fn check_files(files: &[RegisterFile]) -> ApiResult<()> {
                 "fileSize must be >= 0",
             ));
         }
+        declared = declared
+            .checked_add(f.file_size)
+            .filter(|&sum| sum <= MAX_BYTES_PER_JOB)
+            .ok_or_else(bytes_limit)?;
         if !is_sha256(&f.sha256) {
             return Err(ApiError::invalid(
                 &field("sha256"),
@@ -191,6 +203,19 @@ async fn granted(state: &AppState, token: &str, mode: &str) -> ApiResult<Documen
         .document(&document_id)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    let job = state
+        .meta
+        .job(None, &doc.job_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    crate::auth::ensure_enabled(state, &job.org_id).await?;
+    // Refused before a byte of the body is read: a job that no longer takes uploads (cancelled,
+    // expired, processing) gets no bytes written for it.
+    match job.status {
+        plansift_types::JobStatus::AwaitingUploads | plansift_types::JobStatus::Uploading => {}
+        other if doc.status == "registered" => return Err(ApiError::job_state(other)),
+        _ => {}
+    }
     if doc.upload_mode.as_deref() != Some(mode) {
         return Err(ApiError::new(
             ErrorCode::InvalidRequest,

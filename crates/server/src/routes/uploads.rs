@@ -207,6 +207,9 @@ pub async fn upload_files(
 
 type Json = axum::Json<Value>;
 
+/// The `metadata` part's limit (API.md §4.1).
+const METADATA_LIMIT: usize = 1 << 20;
+
 fn framing(e: axum::extract::multipart::MultipartError) -> ApiError {
     ApiError::new(
         ErrorCode::InvalidRequest,
@@ -233,20 +236,30 @@ async fn receive(
             "the first part must be metadata",
         ));
     }
-    let text = first.bytes().await.map_err(framing)?;
-    if text.len() > 1 << 20 {
-        return Err(
-            ApiError::new(ErrorCode::PayloadTooLarge, "metadata is too large")
-                .with_details(json!({ "limit": 1 << 20 })),
-        );
+    // Read chunk by chunk and refused at the first byte over its limit: a huge metadata part
+    // is never held whole.
+    let mut first = first;
+    let mut text = Vec::new();
+    while let Some(chunk) = first.chunk().await.map_err(framing)? {
+        if text.len() + chunk.len() > METADATA_LIMIT {
+            return Err(
+                ApiError::new(ErrorCode::PayloadTooLarge, "metadata is too large")
+                    .with_details(json!({ "limit": METADATA_LIMIT })),
+            );
+        }
+        text.extend_from_slice(&chunk);
     }
+    // The next part can be read only once this one is gone.
+    drop(first);
     let meta: UploadMetadata = parse_json(&text).map_err(|mut e| {
         e.details = Some(json!({ "field": format!("metadata.{}", e.details.as_ref().and_then(|d| d["field"].as_str()).unwrap_or("")) }));
         e
     })?;
     check_metadata(&meta)?;
     let existing = state.meta.documents(&job.id).await?;
-    let existing_bytes: i64 = existing.iter().map(|d| d.file_size).sum();
+    let existing_bytes: i64 = existing
+        .iter()
+        .fold(0i64, |sum, d| sum.saturating_add(d.file_size));
     if existing.len() + meta.files.len() > MAX_FILES_PER_JOB as usize {
         return Err(
             ApiError::new(ErrorCode::LimitExceeded, "too many files for one job")
@@ -272,8 +285,8 @@ async fn receive(
         loop {
             match field.chunk().await {
                 Ok(Some(chunk)) => {
-                    received += chunk.len() as i64;
-                    if existing_bytes + received > MAX_BYTES_PER_JOB {
+                    received = received.saturating_add(chunk.len() as i64);
+                    if existing_bytes.saturating_add(received) > MAX_BYTES_PER_JOB {
                         chunk_err = Some(ApiError::new(ErrorCode::LimitExceeded, "too many bytes for one job").with_details(json!({ "limit": "maxDeclaredBytes", "max": MAX_BYTES_PER_JOB })));
                         break;
                     }
@@ -461,7 +474,21 @@ pub async fn complete(
             }
         }
         gather(&state, &job, &req).await?;
+        // Complete drops the registrations that were never finished; their parts go too.
+        let unfinished: Vec<String> = state
+            .meta
+            .documents(&job.id)
+            .await?
+            .into_iter()
+            .filter(|d| d.status == "registered")
+            .map(|d| d.id)
+            .collect();
         let job = state.meta.complete_uploads(&job.id).await?;
+        for doc in unfinished {
+            if let Err(e) = state.blobs.delete_prefix(&format!("uploads/{doc}")).await {
+                tracing::warn!(error = %e, document = %doc, "deleting the parts of a dropped registration failed");
+            }
+        }
         Ok((
             StatusCode::ACCEPTED,
             json!({ "job": job_view(&state, &job).await? }),

@@ -27,6 +27,7 @@ impl SqlStore {
     /// The SQLite file, without migrating it.
     pub(crate) async fn connect_sqlite(path: &Path) -> Result<SqlStore, StoreError> {
         drivers();
+        private_file(path)?;
         let url = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -101,4 +102,33 @@ async fn create_database(options: &PgConnectOptions) -> Result<(), StoreError> {
         Err(e) if is_code(&e, "42P04") || is_code(&e, "23505") => Ok(()),
         r => r.map(|_| ()).map_err(StoreError::from),
     }
+}
+
+/// Creates the database file readable by its owner only (it holds webhook secrets, the token
+/// signing key and stored replies), or takes an existing one to 0600; SQLite gives its `-wal`
+/// and `-shm` files the database file's mode.
+fn private_file(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let io = |e: std::io::Error| StoreError::Database(sqlx::Error::Io(e));
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(io)?;
+        for p in [
+            path.to_path_buf(),
+            path.with_extension("db-wal"),
+            path.with_extension("db-shm"),
+        ] {
+            if p.exists() {
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }

@@ -71,7 +71,7 @@ impl SqlStore {
         let mut tx = self.write().await?;
         let id = new_id(IdKind::Job);
         let now = time::now();
-        let expires = now + chrono::Duration::days(job.ttl_days);
+        let expires = time::after_days(&now, job.ttl_days);
         sqlx::query(
             "INSERT INTO jobs (id, org_id, project_id, external_id, status, webhook_url, webhook_secret, created_at, updated_at, expires_at)
              VALUES ($1, $2, $3, $4, 'awaiting_uploads', $5, $6, $7, $8, $9)",
@@ -176,7 +176,8 @@ impl SqlStore {
                 continue;
             }
             count += 1;
-            bytes += d.file_size;
+            // Checked: sizes come from clients, and a sum that wraps would pass the limit.
+            bytes = bytes.checked_add(d.file_size).unwrap_or(i64::MAX);
             if count > MAX_FILES_PER_JOB {
                 return Err(StoreError::LimitExceeded {
                     limit: "maxFiles",

@@ -175,7 +175,7 @@ impl SqlStore {
         if let Some((code, message)) = failure {
             transition(&mut tx, job_id, JobStatus::Preflighting, JobStatus::Failed).await?;
             let now = time::now();
-            let expires = now + chrono::Duration::days(profile.retention_days);
+            let expires = time::after_days(&now, profile.retention_days);
             sqlx::query("UPDATE jobs SET error_code = $1, error_message = $2, completed_at = $3, expires_at = $4 WHERE id = $5")
                 .bind(&code)
                 .bind(&message)
@@ -425,7 +425,7 @@ impl SqlStore {
         }
         transition(&mut tx, job_id, job.status, f.status).await?;
         let now = time::now();
-        let expires = now + chrono::Duration::days(f.retention_days);
+        let expires = time::after_days(&now, f.retention_days);
         sqlx::query("UPDATE jobs SET result_key = $1, error_code = $2, error_message = $3, completed_at = $4, expires_at = $5 WHERE id = $6")
             .bind(&f.result_key)
             .bind(f.error.as_ref().map(|e| &e.0))
