@@ -18,9 +18,10 @@ use std::io::Read;
 /// The most one stream of a page may decode to, and all of its content streams together
 /// (hayro joins them into one buffer).
 pub const MAX_STREAM_BYTES: u64 = 256 << 20;
-/// The most pixels one image may declare (about 11,300 × 11,300; a 36 × 48 in sheet scanned at
-/// 250 dpi is 108 million).
-pub const MAX_IMAGE_PIXELS: u64 = 128_000_000;
+/// The most pixels one image may declare: a 36 × 48 in sheet scanned at 400 dpi (276 million)
+/// passes (a 202-million-pixel 400 dpi scan peaks at 625 MB through OCR); a 40000 × 40000
+/// image (1.6 billion) does not.
+pub const MAX_IMAGE_PIXELS: u64 = 300_000_000;
 /// The most objects a page may reach through its resources.
 pub const MAX_OBJECTS: usize = 100_000;
 

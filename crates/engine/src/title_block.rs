@@ -525,6 +525,13 @@ pub fn labelled_values(text: &PageText) -> Vec<LabelledValue> {
         .filter(|(_, l)| !split_labels(l.text.trim()).0.is_empty())
         .map(|(i, l)| (i, frame(&l.bbox, l.dir)))
         .collect();
+    let reach = |g: &Rect, x: f32| {
+        if x < g.x0 {
+            g.x0 - x
+        } else {
+            (x - g.x1).max(0.0)
+        }
+    };
     for (i, l) in text.lines.iter().enumerate() {
         let (kinds, rest) = split_labels(l.text.trim());
         let Some(&kind) = kinds.last() else { continue };
@@ -551,7 +558,17 @@ pub fn labelled_values(text: &PageText) -> Vec<LabelledValue> {
                         && ((g.y0 >= f.y1 - 0.3 * size
                         && g.y0 - f.y1 < 4.0 * size.max(v.size)
                         && g.x1 > f.x0 - 3.0 * size
-                        && g.x0 < f.x1 + 3.0 * size
+                        && g.x0 < f.x1 + 6.0 * size
+                        // A number centred in a wide cell stands right of its label's end; it
+                        // is the label's if no other label of the row is nearer.
+                        && (g.x0 < f.x1 + 3.0 * size || kind == FieldKind::Number && {
+                            let x = g.center().0;
+                            label_frames.iter().all(|&(k, o)| {
+                                k == i
+                                    || (o.y0 - f.y0).abs() >= 0.8 * size
+                                    || reach(&f, x) <= reach(&o, x)
+                            })
+                        })
                         // The nearest label over a value owns it (`Sheet:` under
                         // `Consultant Project Number:`, over `8 OF 23`).
                         && !label_frames.iter().any(|&(k, o)| {
