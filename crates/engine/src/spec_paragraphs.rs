@@ -8,6 +8,7 @@
 
 use crate::text::Rect;
 use regex::Regex;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 /// One line of a section's body, as the section reader sees it.
@@ -82,8 +83,40 @@ static END_MARK: LazyLock<Regex> =
 /// Lines whose top is above this or below `1 - MARGIN` are running heads and feet.
 const MARGIN: f32 = 0.075;
 
-fn is_running_line(l: &BodyLine) -> bool {
-    l.bbox.y0 < MARGIN || l.bbox.y0 > 1.0 - MARGIN || PAGE_MARK.is_match(&l.text)
+/// Lines in the outer `EDGE` of a page whose words (digits aside) come back on another page of
+/// the section are running heads and feet too ("Story County Attorney Office").
+const EDGE: f32 = 0.12;
+
+fn running_key(l: &BodyLine) -> Option<String> {
+    (l.bbox.y0 < EDGE || l.bbox.y0 > 1.0 - EDGE).then(|| {
+        l.text
+            .split_whitespace()
+            .map(|w| w.replace(|c: char| c.is_ascii_digit(), "#"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
+}
+
+/// The edge lines that come back on more than one page.
+fn repeated_edge_lines(lines: &[BodyLine]) -> HashSet<String> {
+    let mut pages: HashMap<String, HashSet<u32>> = HashMap::new();
+    for l in lines {
+        if let Some(k) = running_key(l) {
+            pages.entry(k).or_default().insert(l.page_number);
+        }
+    }
+    pages
+        .into_iter()
+        .filter(|(_, p)| p.len() > 1)
+        .map(|(k, _)| k)
+        .collect()
+}
+
+fn is_running_line(l: &BodyLine, repeated: &HashSet<String>) -> bool {
+    l.bbox.y0 < MARGIN
+        || l.bbox.y0 > 1.0 - MARGIN
+        || PAGE_MARK.is_match(&l.text)
+        || running_key(l).is_some_and(|k| repeated.contains(&k))
 }
 
 fn is_article_title(title: &str) -> bool {
@@ -97,6 +130,7 @@ pub fn parse_body(lines: &[BodyLine]) -> Body {
     // The open paragraph at each level (0 = `A.`), within the current article.
     let mut open: [Option<usize>; 5] = [None; 5];
     let mut last: Option<usize> = None;
+    let repeated = repeated_edge_lines(lines);
     for l in lines {
         let t = l.text.trim();
         if t.is_empty() || END_MARK.is_match(t) {
@@ -151,7 +185,7 @@ pub fn parse_body(lines: &[BodyLine]) -> Body {
             last = Some(i);
             continue;
         }
-        if is_running_line(l) {
+        if is_running_line(l, &repeated) {
             continue;
         }
         if let Some(i) = last {
@@ -252,6 +286,32 @@ mod tests {
         assert_eq!(parsed.articles[1].title, "WARRANTY");
         let a = parsed.paragraphs[0].bbox;
         assert!(a.y0 < 0.15 && a.y1 > 0.16, "the box covers its three lines");
+    }
+
+    #[test]
+    fn a_foot_that_comes_back_on_every_page_is_not_paragraph_text() {
+        let foot = |page: u32| {
+            let mut l = lines(page, &["Story County Attorney Office"]);
+            l[0].bbox.y0 = 0.9;
+            l
+        };
+        let mut body = lines(1, &["1.04 SUBMITTALS", "A. Evidence of installer"]);
+        body.extend(foot(1));
+        body.extend(lines(2, &["qualifications.", "B. Evidence of the"]));
+        body.extend(foot(2));
+        // A line low on one page only is the paragraph's own.
+        let mut own = lines(3, &["Story County Attorney Office."]);
+        own[0].bbox.y0 = 0.9;
+        body.extend(own);
+        let parsed = parse_body(&body);
+        let texts: Vec<&str> = parsed.paragraphs.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Evidence of installer qualifications.",
+                "Evidence of the Story County Attorney Office."
+            ]
+        );
     }
 
     #[test]

@@ -83,7 +83,7 @@ static RULES: LazyLock<Vec<(SubmittalType, Regex)>> = LazyLock::new(|| {
         (OperationMaintenance, r"operation(?:s|al)?\s+(?:and|&)\s+maintenance|operating\s+(?:and|&)\s+maintenance|\bO\s?&\s?M\b|maintenance\s+(?:data|manuals?|instructions)|operation\s+data|operating\s+(?:data|instructions|manuals?)"),
         (Certificates, r"certif|letters?\s+of\s+(?:conformance|compliance)|record\s+of\s+completion|affidavit"),
         (TestReports, r"tests?\s+(?:and\s+)?(?:inspection\s+)?reports?|inspection\s+(?:and\s+test\s+)?reports?|test(?:ing)?\s+(?:data|results)|field\s+(?:quality[- ]control\s+)?reports?|quality[- ]control\s+reports?|final\s+reports?|balancing\s+reports?|\bTAB\s+reports?|source\s+quality|field\s+reports?"),
-        (Calculations, r"calculations?|design\s+data|structural\s+analysis"),
+        (Calculations, r"calculations?|design\s+data|structural\s+analysis|delegated[- ]design"),
         (ProductData, r"product\s+data|catalog|cut\s+sheets?|brochure|literature|manufacturer'?s?’?s?\s+data|data\s+sheets?|technical\s+data|installation\s+instructions|performance\s+data"),
         (Schedules, r"schedules?\b"),
     ]
@@ -136,6 +136,7 @@ mod tests {
             ("Product Data for Sealants", ProductData),
             ("Installer's warranty that the installation", Warranty),
             ("Mock-Ups", Mockups),
+            ("Delegated-Design Submittal: For anchors", Calculations),
         ];
         for (words, want) in cases {
             assert_eq!(type_of(words), Some(want), "{words}");

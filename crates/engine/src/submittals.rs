@@ -71,22 +71,21 @@ enum ArticleKind {
 
 fn article_kind(title: &str) -> ArticleKind {
     let t = title.to_uppercase();
+    // "CLOSEOUT ACTIVITIES" and "DEMONSTRATION" are work, not documents.
     let closeout = [
-        "CLOSEOUT",
-        "CLOSE-OUT",
+        "CLOSEOUT SUBMITTAL",
+        "CLOSE-OUT SUBMITTAL",
         "EXTRA MATERIAL",
         "EXTRA STOCK",
         "MAINTENANCE MATERIAL",
+        "SPARE PARTS",
+        "RECORD DOCUMENTS",
+        "RECORD DRAWINGS",
+        "MAINTENANCE DATA",
+        "MAINTENANCE MANUALS",
     ]
     .iter()
-    .any(|w| t.contains(w))
-        || [
-            "RECORD DOCUMENTS",
-            "RECORD DRAWINGS",
-            "OPERATION AND MAINTENANCE",
-        ]
-        .iter()
-        .any(|w| t.contains(w));
+    .any(|w| t.contains(w));
     if closeout {
         ArticleKind::Closeout
     } else if t.contains("SUBMITTAL") {
@@ -108,11 +107,13 @@ static REFERENCE_ONLY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(?:see|refer\s+to|comply\s+with|conform\s+to|in\s+accordance\s+with|as\s+specified\s+in|per)\b").unwrap()
 });
 static IMPERATIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:Submit|Include|Furnish|Provide|Deliver|Prepare)\b\s*(.*)$").unwrap()
+    Regex::new(r"(?i)^(?:Submit|Include|Furnish|Provide|Deliver|Prepare)\b\s*(.*)$").unwrap()
 });
 static SUBMIT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\bsubmit(?:ted|s|ting)?\b|\binclude\s+(?:with|in)\s+(?:the\s+)?submittals?\b|\bfurnish\s+(?:\w+\s+){0,2}submittals?\b|\bfor\s+submission\b").unwrap()
 });
+static PASSIVE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(?:be|been|is|are)\s+$").unwrap());
 static SECTION_CITED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\b(?:section|division)\s+\d").unwrap());
 static ON_REQUEST: LazyLock<Regex> = LazyLock::new(|| {
@@ -199,7 +200,7 @@ fn asked_type(p: &Paragraph, seen: &[SubmittalType]) -> Option<SubmittalType> {
         return None;
     }
     if let Some((label, rest)) = lead_in(text) {
-        if REFERENCE_ONLY.is_match(rest) && type_of(label).is_none() {
+        if type_of(label).is_none() && REFERENCE_ONLY.is_match(rest) {
             return None;
         }
         return Some(
@@ -231,14 +232,49 @@ fn asked_type(p: &Paragraph, seen: &[SubmittalType]) -> Option<SubmittalType> {
 }
 
 /// A paragraph that only heads a list of separately delivered documents.
-fn heads_a_list(p: &Paragraph) -> bool {
+fn heads_a_list(p: &Paragraph, all: &[Paragraph]) -> bool {
     if p.children.is_empty() {
         return false;
     }
     match lead_in(&p.text) {
-        Some((_, rest)) => rest.is_empty(),
+        // `Closeout Documents:` over its documents, or `Inspection and Test Reports:` over
+        // "1. Submit …", "2. Submit …"; not `Shop Drawings:` over what the drawings show.
+        Some((label, rest)) => {
+            rest.is_empty()
+                && (type_of(label).is_none()
+                    || p.children
+                        .iter()
+                        .all(|&c| IMPERATIVE.is_match(&all[c].text)))
+        }
         None => ANNOUNCES_LIST.is_match(p.text.trim_end()),
     }
+}
+
+/// The paragraph's words and its sub-paragraphs', without marks.
+fn words_of(body: &Body, i: usize) -> String {
+    let p = &body.paragraphs[i];
+    let mut out = p.text.clone();
+    for &c in &p.children {
+        out.push(' ');
+        out.push_str(&words_of(body, c));
+    }
+    out
+}
+
+/// What a description says: the lead-in and what is asked, without the verb that asks
+/// (`Product Data: Submit manufacturer's data` → `Product Data: manufacturer's data`).
+fn describe(text: &str) -> String {
+    let strip = |s: &str| -> String {
+        match IMPERATIVE.captures(s) {
+            Some(c) => c.get(1).map_or("", |m| m.as_str()).to_string(),
+            None => s.to_string(),
+        }
+    };
+    let text = match lead_in(text) {
+        Some((label, rest)) => format!("{label}: {}", strip(rest)),
+        None => strip(text),
+    };
+    clip(&text)
 }
 
 fn item(
@@ -251,7 +287,7 @@ fn item(
     let p = &body.paragraphs[i];
     SubmittalItem {
         kind,
-        description: clip(&description),
+        description: describe(&description),
         text: full_text(body, i),
         article: body.number(p),
         page_number: p.page_number,
@@ -286,10 +322,28 @@ fn overlap(a: &str, b: &str) -> f32 {
     2.0 * common / (na + nb)
 }
 
-fn is_repeat(items: &[SubmittalItem], kind: SubmittalType, description: &str) -> bool {
-    items
-        .iter()
-        .any(|it| it.kind == kind && overlap(&it.description, description) >= 0.5)
+/// A requirement printed elsewhere that restates an item of the submittal, closeout or warranty
+/// articles (Part 3 repeating Part 1).
+fn is_repeat(items: &[SubmittalItem], asked: &str) -> bool {
+    let asked = describe(asked);
+    items.iter().any(|it| {
+        it.source != SubmittalSource::Elsewhere && overlap(&it.description, &asked) >= 0.5
+    })
+}
+
+/// The text from the sentence that holds the submit wording on: what a paragraph outside the
+/// submittal articles asks for ("… otherwise. Include with submittal \"Letter of Conformance\"…").
+fn from_submit_sentence(text: &str) -> &str {
+    let Some(m) = SUBMIT.find(text) else {
+        return text;
+    };
+    // "… submit each test report": what follows the verb is what is asked; "Test data shall
+    // be submitted on letterhead": the sentence is.
+    if m.as_str().eq_ignore_ascii_case("submit") && !PASSIVE.is_match(&text[..m.start()]) {
+        return &text[m.start()..];
+    }
+    let start = text[..m.start()].rfind(". ").map_or(0, |i| i + 2);
+    &text[start..]
 }
 
 /// The submittal items of one section body, in reading order.
@@ -312,7 +366,7 @@ pub fn find_submittals(body: &Body) -> Vec<SubmittalItem> {
         if p.parent.is_some() {
             continue;
         }
-        if heads_a_list(p) {
+        if heads_a_list(p, &body.paragraphs) {
             let label = lead_in(&p.text).map(|(l, _)| l);
             for &c in &p.children {
                 let child = &body.paragraphs[c];
@@ -323,8 +377,8 @@ pub fn find_submittals(body: &Body) -> Vec<SubmittalItem> {
                     continue;
                 };
                 let description = match label {
-                    Some(l) => format!("{l}: {}", child.text),
-                    None => child.text.clone(),
+                    Some(l) => format!("{l}: {}", words_of(body, c)),
+                    None => words_of(body, c),
                 };
                 items.push(item(body, c, kind, description, source));
                 at.push(c);
@@ -333,7 +387,7 @@ pub fn find_submittals(body: &Body) -> Vec<SubmittalItem> {
         }
         let seen: Vec<SubmittalType> = items.iter().map(|it| it.kind).collect();
         if let Some(kind) = asked_type(p, &seen) {
-            items.push(item(body, i, kind, p.text.clone(), source));
+            items.push(item(body, i, kind, words_of(body, i), source));
             at.push(i);
         }
     }
@@ -353,22 +407,17 @@ pub fn find_submittals(body: &Body) -> Vec<SubmittalItem> {
                     body,
                     i,
                     SubmittalType::Warranty,
-                    p.text.clone(),
+                    words_of(body, i),
                     SubmittalSource::Warranty,
                 ));
                 at.push(i);
             }
             ArticleKind::Other => {
+                let asked = from_submit_sentence(&words_of(body, i)).to_string();
                 if let Some(kind) = asked_elsewhere(body, i)
-                    && !is_repeat(&items, kind, &p.text)
+                    && !is_repeat(&items, &asked)
                 {
-                    items.push(item(
-                        body,
-                        i,
-                        kind,
-                        p.text.clone(),
-                        SubmittalSource::Elsewhere,
-                    ));
+                    items.push(item(body, i, kind, asked, SubmittalSource::Elsewhere));
                     at.push(i);
                 }
             }
