@@ -12,11 +12,11 @@ const PAINTING: &[&str] = &[
     "PART 1 - GENERAL",
     "1.04 SUBMITTALS",
     "  A. See Section 01 33 00 - Submittal Procedures, for submittal procedures.",
-    "  B. Product Data: Manufacturer's data sheets for each paint system, including",
+    "  B. Product Data: Manufacturer data sheets for each paint system, including",
     "     VOC content and application instructions.",
     "  C. Samples: Three draw-down samples of each color, 8 by 10 inches.",
     "1.05 WARRANTY",
-    "  A. Provide manufacturer's warranty for five years against peeling and fading.",
+    "  A. Provide manufacturer warranty for five years against peeling and fading.",
     "PART 2 - PRODUCTS",
     "2.01 PAINT MATERIALS",
     "  A. Paint shall be acrylic latex of the best grade.",
@@ -40,9 +40,9 @@ const PAINTING_REISSUED: &[&str] = &[
     "SECTION 09 91 23 - PAINTING",
     "PART 1 - GENERAL",
     "1.04 SUBMITTALS",
-    "  A. Product Data: Manufacturer's data sheets for each paint system, including",
+    "  A. Product Data: Manufacturer data sheets for each paint system, including",
     "     VOC content and application instructions.",
-    "  B. Certification: Manufacturer's certificate that paints comply with VOC limits.",
+    "  B. Certification: Manufacturer certificate that paints comply with VOC limits.",
     "END OF SECTION 09 91 23",
 ];
 
@@ -116,7 +116,7 @@ async fn the_register_lists_filters_pages_and_downloads_the_submittals_of_a_spec
     assert_eq!(first["current"], true);
     assert_eq!(
         first["text"],
-        "Product Data: Manufacturer's data sheets for each paint system, including VOC content and application instructions."
+        "Product Data: Manufacturer data sheets for each paint system, including VOC content and application instructions."
     );
     // The box covers the paragraph's two lines, below the article heading.
     let b = &first["box"];
@@ -262,6 +262,23 @@ async fn the_register_lists_filters_pages_and_downloads_the_submittals_of_a_spec
             row("09 91 23", "1.04 B", "certificates", 1),
         ]
     );
+    // What the reissue changed: the product data stayed, the certificate is new, the samples
+    // and the warranty are gone.
+    let changes: Vec<&str> = body["submittals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["change"].as_str().unwrap())
+        .collect();
+    assert_eq!(changes, ["unchanged", "added"]);
+    assert_eq!(
+        summary(&body["removed"]),
+        [
+            row("09 91 23", "1.04 C", "samples", 1),
+            row("09 91 23", "1.05 A", "warranty", 1),
+        ]
+    );
+    assert_eq!(body["removed"][0]["change"], "removed");
     let (_, body) = app
         .get(&format!("{base}?sectionNumber=099123&current=false"))
         .await;
@@ -269,4 +286,7 @@ async fn the_register_lists_filters_pages_and_downloads_the_submittals_of_a_spec
     assert!(body["submittals"][0]["current"] == false);
     let (_, body) = app.get(&base).await;
     assert_eq!(body["total"], 5, "the hardware section is still current");
+    let hardware = &body["submittals"][2];
+    assert_eq!(hardware["sectionNumber"], "08 71 00");
+    assert!(hardware.get("change").is_none(), "{hardware}");
 }

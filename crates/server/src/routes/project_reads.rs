@@ -90,7 +90,7 @@ pub(crate) const SUBMITTALS: Listing = Listing {
     kind: EntityKind::Submittal,
     many: "submittals",
     one: "submittal",
-    extra: &["sectionNumber", "division", "type", "current"],
+    extra: &["sectionNumber", "division", "type", "current", "format"],
 };
 const DOCS: Listing = Listing {
     kind: EntityKind::Doc,

@@ -2,11 +2,13 @@
 //! require, as a page of JSON rows (filters `sectionNumber`, `division`, `type`; cursors like
 //! every project read) or as a whole download (`?format=csv`, `?format=xlsx`) with the columns
 //! a submittal-log import expects. Each row names its file, page and paragraph box, and links
-//! to the page image.
+//! to the page image; JSON rows of a section that a later job reissued say what changed
+//! ([`submittal_changes`]), and the items the reissue dropped come back under `removed`.
 
 use crate::auth::{Auth, Read};
 use crate::error::{ApiError, ApiResult};
 use crate::routes::project_reads::{self as reads, SUBMITTALS};
+use crate::routes::submittal_changes;
 use crate::state::AppState;
 use crate::views::load_project;
 use axum::extract::{Path, Query, State};
@@ -66,9 +68,18 @@ pub async fn submittal_register(
     let format = params.get("format").map(String::as_str).unwrap_or("json");
     if format == "json" {
         let mut page = reads::list(&state, &project.id, &SUBMITTALS, None, &params).await?;
-        for row in page["submittals"].as_array_mut().into_iter().flatten() {
+        let rows = page["submittals"]
+            .as_array_mut()
+            .ok_or_else(|| ApiError::internal("the register page has no rows"))?;
+        for row in rows.iter_mut() {
             link_page(row, &project.id);
         }
+        let removed = if params.get("current").map(String::as_str) == Some("true") {
+            submittal_changes::annotate(state.meta.as_ref(), &project.id, rows).await?
+        } else {
+            Vec::new()
+        };
+        page["removed"] = Value::Array(removed);
         return Ok(axum::Json(page).into_response());
     }
     if !matches!(format, "csv" | "xlsx") {
