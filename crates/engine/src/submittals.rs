@@ -112,6 +112,10 @@ static IMPERATIVE: LazyLock<Regex> = LazyLock::new(|| {
 static SUBMIT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\bsubmit(?:ted|s|ting)?\b|\binclude\s+(?:with|in)\s+(?:the\s+)?submittals?\b|\bfurnish\s+(?:\w+\s+){0,2}submittals?\b|\bfor\s+submission\b").unwrap()
 });
+static FOLLOWING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\s*,?\s*(?:with|including|include|includes|as)?\s*(?:the\s+)?following\b.*$")
+        .unwrap()
+});
 static PASSIVE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\b(?:be|been|is|are)\s+$").unwrap());
 static SECTION_CITED: LazyLock<Regex> =
@@ -250,10 +254,15 @@ fn heads_a_list(p: &Paragraph, all: &[Paragraph]) -> bool {
     }
 }
 
-/// The paragraph's words and its sub-paragraphs', without marks.
+/// The paragraph's words and its sub-paragraphs', without marks; an announcement of the list
+/// below ("with the following information:") gives way to the list.
 fn words_of(body: &Body, i: usize) -> String {
     let p = &body.paragraphs[i];
-    let mut out = p.text.clone();
+    let mut out = if p.children.is_empty() {
+        p.text.clone()
+    } else {
+        FOLLOWING.replace(&p.text, "").into_owned()
+    };
     for &c in &p.children {
         out.push(' ');
         out.push_str(&words_of(body, c));
@@ -341,6 +350,11 @@ fn from_submit_sentence(text: &str) -> &str {
     // be submitted on letterhead": the sentence is.
     if m.as_str().eq_ignore_ascii_case("submit") && !PASSIVE.is_match(&text[..m.start()]) {
         return &text[m.start()..];
+    }
+    // "Include with submittal \"Letter of Conformance\"": what follows the phrase.
+    let phrase = m.as_str().to_lowercase();
+    if phrase.starts_with("include") || phrase.starts_with("furnish") {
+        return text[m.end()..].trim_start();
     }
     let start = text[..m.start()].rfind(". ").map_or(0, |i| i + 2);
     &text[start..]
@@ -578,6 +592,43 @@ mod tests {
                 ("1.4 A.1".to_string(), ProductData),
                 ("1.4 A.2".to_string(), Warranty)
             ]
+        );
+    }
+
+    #[test]
+    fn a_description_gives_the_list_announced_instead_of_the_announcement() {
+        let body = parse_body(&lines(
+            2,
+            &[
+                "1.05 SUBMITTALS",
+                "A. Maintenance Materials: Furnish the following for the Owner's use.",
+                "1. Extra paint: One gallon of each color.",
+                "2.07 TERMINALS",
+                "A. Motors shall be single speed. Include with submittal \"Letter of",
+                "Conformance\" from the manufacturer.",
+            ],
+        ));
+        let items = find_submittals(&body);
+        let got: Vec<(&str, SubmittalType)> = items
+            .iter()
+            .map(|i| (i.description.as_str(), i.kind))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "Maintenance Materials: Extra paint: One gallon of each color.",
+                    Other
+                ),
+                (
+                    "\"Letter of Conformance\" from the manufacturer.",
+                    Certificates
+                ),
+            ]
+        );
+        assert_eq!(
+            items[0].text,
+            "Maintenance Materials: Furnish the following for the Owner's use. 1. Extra paint: One gallon of each color."
         );
     }
 
