@@ -273,10 +273,16 @@ fn words_of(body: &Body, i: usize) -> String {
 /// What a description says: the lead-in and what is asked, without the verb that asks
 /// (`Product Data: Submit manufacturer's data` → `Product Data: manufacturer's data`).
 fn describe(text: &str) -> String {
+    // Clauses that only point elsewhere ("See Section 01 78 00 for additional requirements;")
+    // say nothing of what is asked.
     let strip = |s: &str| -> String {
-        match IMPERATIVE.captures(s) {
+        let s = s
+            .split_inclusive("; ")
+            .filter(|clause| !REFERENCE_ONLY.is_match(clause.trim_start()))
+            .collect::<String>();
+        match IMPERATIVE.captures(&s) {
             Some(c) => c.get(1).map_or("", |m| m.as_str()).to_string(),
-            None => s.to_string(),
+            None => s,
         }
     };
     let text = match lead_in(text) {
@@ -601,7 +607,7 @@ mod tests {
             2,
             &[
                 "1.05 SUBMITTALS",
-                "A. Maintenance Materials: Furnish the following for the Owner's use.",
+                "A. Maintenance Materials: See Section 01 78 00 for more; furnish the following.",
                 "1. Extra paint: One gallon of each color.",
                 "2.07 TERMINALS",
                 "A. Motors shall be single speed. Include with submittal \"Letter of",
@@ -628,7 +634,7 @@ mod tests {
         );
         assert_eq!(
             items[0].text,
-            "Maintenance Materials: Furnish the following for the Owner's use. 1. Extra paint: One gallon of each color."
+            "Maintenance Materials: See Section 01 78 00 for more; furnish the following. 1. Extra paint: One gallon of each color."
         );
     }
 
