@@ -28,8 +28,10 @@ fi
 # The independent Standard Webhooks verifier the tests check signatures with (from PyPI).
 py_cache="${HOME}/.cache/plansift-py"
 # The OpenAPI 3.1 validator the tests check the served document with (from PyPI).
-py_packages=(standardwebhooks==1.1.0 openapi-spec-validator==0.7.1)
-if [ ! -d "$py_cache/standardwebhooks" ] || [ ! -d "$py_cache/openapi_spec_validator" ]; then
+# openpyxl: the independent reader the submittal register's XLSX download is checked with.
+py_packages=(standardwebhooks==1.1.0 openapi-spec-validator==0.7.1 openpyxl==3.1.5)
+if [ ! -d "$py_cache/standardwebhooks" ] || [ ! -d "$py_cache/openapi_spec_validator" ] ||
+  [ ! -d "$py_cache/openpyxl" ]; then
   python3 -m pip install --quiet --disable-pip-version-check --target "$py_cache" "${py_packages[@]}" ||
     python3 -m pip install --quiet --disable-pip-version-check --break-system-packages --target "$py_cache" "${py_packages[@]}"
 fi

@@ -7,6 +7,8 @@
 
 use crate::analysis::{PageAnalysis, TextLine};
 use crate::classify::PageKind;
+use crate::spec_paragraphs::{BodyLine, parse_body};
+use crate::submittals::{SubmittalItem, find_submittals};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
@@ -38,8 +40,8 @@ pub struct SpecSection {
     pub start_box: Option<crate::text::Rect>,
     pub parts: Vec<SpecPart>,
     pub articles: Vec<SpecArticle>,
-    /// Items of the SUBMITTALS article(s): `Product Data: For each type of product.`
-    pub submittals: Vec<String>,
+    /// The submittals the section requires (see [`crate::submittals`]).
+    pub submittals: Vec<SubmittalItem>,
     /// Standards cited in the text, as printed with spacing normalized: `ASTM C 920`.
     pub referenced_standards: Vec<String>,
     /// Other sections the text refers to, normalized: `07 92 00`.
@@ -54,8 +56,6 @@ static HEADING: LazyLock<Regex> = LazyLock::new(|| {
 /// A line that opens with a section number, as TOC entries do (`09 91 23 Painting ... 4`).
 static NUMBER_FIRST: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:SECTION\s+)?\d{2}\s?\d{2}\s?\d{2}(?:\.\d{2})?\b").unwrap());
-/// A lettered paragraph of an article: `A. Product Data: ...`.
-static PARAGRAPH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Z]\.\s+(.{3,})$").unwrap());
 /// A standard as cited: issuing body and designation (`ASTM C 920`, `NFPA 70`, `UL 263`).
 static STANDARD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(?:ASTM|ANSI|UL|NFPA|ASHRAE|SMACNA|AWS|ACI|AISC|IEEE|NEMA|ASME|AWWA|TIA|EIA|NECA|ICC|ASCE|SSPC|AAMA|BHMA|ISO|CSA|NSF|NFRC|FM)(?:/[A-Z]+)?\s+(?:[A-Z]{1,2}\s?)?\d{1,5}(?:[.-]\d+)*[A-Z]?\b").unwrap()
@@ -115,7 +115,8 @@ fn is_title_line(s: &str) -> bool {
 pub fn find_sections(pages: &[PageAnalysis]) -> Vec<SpecSection> {
     let mut sections: Vec<SpecSection> = Vec::new();
     let mut closed = true;
-    let mut in_submittals = false;
+    // Each section's body lines, read into paragraphs once the section is complete.
+    let mut bodies: Vec<Vec<BodyLine>> = Vec::new();
     for page in pages.iter().filter(|p| p.kind == PageKind::Document) {
         let n = page.page_number;
         let lines = &page.lines;
@@ -138,8 +139,8 @@ pub fn find_sections(pages: &[PageAnalysis]) -> Vec<SpecSection> {
                     related_sections: Vec::new(),
                     confidence: 0.8,
                 });
+                bodies.push(Vec::new());
                 closed = false;
-                in_submittals = false;
                 continue;
             }
             if END_MARK.is_match(t) {
@@ -149,7 +150,14 @@ pub fn find_sections(pages: &[PageAnalysis]) -> Vec<SpecSection> {
                 continue;
             }
             if let Some(current) = sections.last_mut() {
-                read_body_line(current, t, n, &mut in_submittals);
+                read_body_line(current, t, n);
+                if let Some(body) = bodies.last_mut() {
+                    body.push(BodyLine {
+                        text: t.to_string(),
+                        page_number: n,
+                        bbox: l.bbox,
+                    });
+                }
                 if END_MARK.is_match(t) {
                     closed = true;
                 }
@@ -160,6 +168,9 @@ pub fn find_sections(pages: &[PageAnalysis]) -> Vec<SpecSection> {
         {
             last.page_end = current.page_end;
         }
+    }
+    for (section, body) in sections.iter_mut().zip(&bodies) {
+        section.submittals = find_submittals(&parse_body(body));
     }
     sections
 }
@@ -200,13 +211,12 @@ fn heading_at(lines: &[TextLine], i: usize, ended_above: bool) -> Option<(String
 }
 
 /// One line of a section's body: it extends the section to this page and may be a part or
-/// article heading, a submittal, or cite standards and other sections.
-fn read_body_line(current: &mut SpecSection, t: &str, n: u32, in_submittals: &mut bool) {
+/// article heading, or cite standards and other sections.
+fn read_body_line(current: &mut SpecSection, t: &str, n: u32) {
     if !t.is_empty() && !t.to_uppercase().contains("INTENTIONALLY") {
         current.page_end = n;
     }
     if let Some(c) = PART.captures(t) {
-        *in_submittals = false;
         if let Some(last) = current.parts.last_mut() {
             last.page_end = n;
         }
@@ -218,7 +228,6 @@ fn read_body_line(current: &mut SpecSection, t: &str, n: u32, in_submittals: &mu
             text: String::new(),
         });
     } else if let Some(c) = ARTICLE.captures(t) {
-        *in_submittals = c[2].contains("SUBMITTAL");
         current.articles.push(SpecArticle {
             number: c[1].to_string(),
             title: c[2].trim().to_string(),
@@ -234,9 +243,6 @@ fn read_body_line(current: &mut SpecSection, t: &str, n: u32, in_submittals: &mu
             part.text.push('\n');
         }
         part.text.push_str(t);
-    }
-    if *in_submittals && let Some(c) = PARAGRAPH.captures(t) {
-        current.submittals.push(c[1].trim().to_string());
     }
     for m in STANDARD.find_iter(t) {
         let standard = m.as_str().split_whitespace().collect::<Vec<_>>().join(" ");
@@ -351,10 +357,14 @@ mod tests {
         assert_eq!(sections[1].title, "HIGH-PERFORMANCE COATINGS");
         assert_eq!(sections[1].start_box.unwrap().y0, 0.6);
         assert_eq!(sections[1].articles[0].title, "SUBMITTALS");
+        let submittals = &sections[1].submittals;
+        assert_eq!(submittals.len(), 1);
         assert_eq!(
-            sections[1].submittals,
-            ["Product Data: For each type of coating."]
+            submittals[0].text,
+            "Product Data: For each type of coating."
         );
+        assert_eq!(submittals[0].article, "1.1 A");
+        assert_eq!(submittals[0].page_number, 2);
         assert_eq!(sections[1].referenced_standards, ["ASTM D 4541"]);
     }
 

@@ -7,7 +7,9 @@ use plansift_engine::{BOX_SCALE, DocumentAnalysis, PageAnalysis};
 use plansift_store::{EntityKind, NewEntity, NewPageText, ProjectIndex, SearchText};
 use plansift_types::ids::{IdKind, new_id};
 use plansift_types::keys::{section_key, sheet_key};
-use plansift_types::result::{Box01, ResultArtifact, ResultDocument};
+use plansift_types::result::{
+    Box01, ResultArtifact, ResultDocument, ResultSpecSection, ResultSubmittal,
+};
 use serde_json::{Value, json};
 
 /// One document of a finished job with what its pages came to.
@@ -197,6 +199,20 @@ pub fn index_document(input: &IndexInput<'_>, out: &mut ProjectIndex) {
                 ..base.clone()
             });
         }
+        for submittal in &spec.submittals {
+            out.entities.push(NewEntity {
+                id: submittal.submittal_id.clone(),
+                kind: EntityKind::Submittal,
+                parent_id: Some(spec.specification_id.clone()),
+                page_number: Some(submittal.page_number),
+                section_key: Some(section_key(&spec.section_number)),
+                // The register's filter columns: division and submittal type.
+                discipline: Some(division(&spec.section_number)),
+                doc_type: Some(submittal.kind.clone()),
+                data: register_row(spec, submittal, &file_refs).to_string(),
+                ..base.clone()
+            });
+        }
         let mut data = serde_json::to_value(spec).unwrap_or_default();
         merge(&mut data, &file_refs);
         data["facets"] = json!(facets);
@@ -341,6 +357,43 @@ fn layout_type(region_type: &str) -> &'static str {
         "plan" | "elevation" | "section" | "detail" => "viewport",
         _ => "other",
     }
+}
+
+/// The division of a section number: its first two digits (`09 91 23` → `09`).
+pub fn division(section_number: &str) -> String {
+    section_key(section_number).chars().take(2).collect()
+}
+
+/// A submittal's title for a log: its paragraph's lead-in (`Product Data`) when it has one,
+/// else the start of its description.
+pub fn submittal_title(description: &str) -> String {
+    if let Some((lead, _)) = description.split_once(':')
+        && (1..=10).contains(&lead.split_whitespace().count())
+    {
+        return lead.trim().to_string();
+    }
+    let words: Vec<&str> = description.split_whitespace().take(10).collect();
+    words
+        .join(" ")
+        .trim_end_matches(['.', ',', ';'])
+        .to_string()
+}
+
+/// A row of the submittal register: the submittal with its section, file and job.
+fn register_row(spec: &ResultSpecSection, submittal: &ResultSubmittal, file_refs: &Value) -> Value {
+    let mut row = serde_json::to_value(submittal).unwrap_or_default();
+    merge(&mut row, file_refs);
+    merge(
+        &mut row,
+        &json!({
+            "specificationId": spec.specification_id,
+            "sectionNumber": spec.section_number,
+            "sectionTitle": spec.section_title,
+            "division": division(&spec.section_number),
+            "title": submittal_title(&submittal.description),
+        }),
+    );
+    row
 }
 
 fn merge(into: &mut Value, from: &Value) {

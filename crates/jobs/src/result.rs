@@ -341,7 +341,20 @@ pub fn build_document(mut input: DocumentInput<'_>) -> DocumentOutput {
                             page_number: a.page_number as i64,
                         })
                         .collect(),
-                    submittals: s.submittals.clone(),
+                    submittals: s
+                        .submittals
+                        .iter()
+                        .map(|it| ResultSubmittal {
+                            submittal_id: new_id(IdKind::Submittal),
+                            kind: it.kind.as_str().to_string(),
+                            description: it.description.clone(),
+                            text: it.text.clone(),
+                            article: it.article.clone(),
+                            source: it.source.as_str().to_string(),
+                            page_number: it.page_number as i64,
+                            bbox: box01(&it.bbox),
+                        })
+                        .collect(),
                     referenced_standards: s.referenced_standards.clone(),
                     related_sections: s.related_sections.clone(),
                     confidence: s.confidence as f64,

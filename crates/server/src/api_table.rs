@@ -4,7 +4,7 @@
 
 use crate::routes::{
     admin, artifacts, downloads, grep, jobs, project_reads as reads, projects, search,
-    signed_uploads, uploads,
+    signed_uploads, submittal_register, uploads,
 };
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -223,6 +223,15 @@ pub fn open_api() -> Vec<Op> {
             NoBody,
             list,
             get(reads::list_references),
+        ),
+        op(
+            "/projects/{project_id}/submittal-register",
+            "get",
+            "The submittal register: every submittal the project's current spec sections require (Plansift extension; format=json, csv or xlsx)",
+            READ,
+            NoBody,
+            list,
+            get(submittal_register::submittal_register),
         ),
         op(
             "/projects/{project_id}/regions",

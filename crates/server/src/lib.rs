@@ -22,6 +22,7 @@ mod upload_token;
 pub mod views;
 pub mod web;
 pub mod webhooks;
+mod xlsx;
 
 pub use app::{App, AppConfig, bootstrap};
 pub use state::{AppState, ServerConfig};

@@ -18,6 +18,8 @@ pub enum EntityKind {
     Item,
     /// A reference printed on a sheet (a callout, `SEE SHEET …`, `SECTION …`).
     Reference,
+    /// A submittal a spec section requires (a row of the submittal register).
+    Submittal,
 }
 
 impl EntityKind {
@@ -31,6 +33,7 @@ impl EntityKind {
             EntityKind::Doc => "doc",
             EntityKind::Item => "item",
             EntityKind::Reference => "reference",
+            EntityKind::Submittal => "submittal",
         }
     }
 
@@ -44,6 +47,7 @@ impl EntityKind {
             "doc" => EntityKind::Doc,
             "item" => EntityKind::Item,
             "reference" => EntityKind::Reference,
+            "submittal" => EntityKind::Submittal,
             _ => return None,
         })
     }
@@ -181,7 +185,8 @@ pub enum Filter {
     Kinds(Vec<EntityKind>),
     /// Sheets that are (`true`) or are not (`false`) the newest version of their sheet number
     /// in the project: a sheet is superseded once a later job indexed a sheet of the same
-    /// normalized number. Sheets without a number are always current.
+    /// normalized number. Sheets without a number are always current. Submittals are
+    /// superseded once a later job indexed a spec section of the same number.
     Current(bool),
 }
 

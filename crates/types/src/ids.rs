@@ -16,6 +16,7 @@ pub enum IdKind {
     Evidence,
     Event,
     Download,
+    Submittal,
 }
 
 impl IdKind {
@@ -34,6 +35,7 @@ impl IdKind {
             IdKind::Evidence => "ev",
             IdKind::Event => "evt",
             IdKind::Download => "dl",
+            IdKind::Submittal => "subm",
         }
     }
 }

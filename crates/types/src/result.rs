@@ -214,6 +214,31 @@ pub struct ResultSpecArticle {
     pub page_number: i64,
 }
 
+/// One required submittal of a spec section: what to submit, where the spec asks for it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultSubmittal {
+    pub submittal_id: String,
+    /// `product_data`, `shop_drawings`, `samples`, `coordination_drawings`, `certificates`,
+    /// `test_reports`, `qualification_data`, `calculations`, `warranty`,
+    /// `operation_maintenance`, `mockups`, `schedules` or `other`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The paragraph's lead-in and main content, at most 200 characters.
+    pub description: String,
+    /// The whole paragraph, across line and page breaks, with its sub-paragraphs.
+    pub text: String,
+    /// The paragraph number as printed: `1.04 B`, `1.4 A.1`.
+    pub article: String,
+    /// `submittals`, `closeout`, `warranty` or `elsewhere`: the kind of article it is printed in.
+    pub source: String,
+    /// The 1-based page where the paragraph begins.
+    pub page_number: i64,
+    /// The paragraph's lines on that page.
+    #[serde(rename = "box")]
+    pub bbox: Box01,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResultSpecSection {
@@ -225,7 +250,8 @@ pub struct ResultSpecSection {
     pub start_box: Option<Box01>,
     pub parts: Vec<ResultSpecPart>,
     pub articles: Vec<ResultSpecArticle>,
-    pub submittals: Vec<String>,
+    /// The submittals the section requires, one per distinct submittal (a Plansift extension).
+    pub submittals: Vec<ResultSubmittal>,
     pub referenced_standards: Vec<String>,
     pub related_sections: Vec<String>,
     pub confidence: f64,

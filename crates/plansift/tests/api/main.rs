@@ -26,4 +26,5 @@ mod revisions;
 mod sheet_index;
 mod signed_uploads;
 mod submit;
+mod submittal_register;
 mod webhooks;

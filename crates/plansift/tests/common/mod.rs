@@ -140,3 +140,47 @@ pub fn drawing_sheet(number: &str, title: &str, texts: &[SheetText<'_>], extra: 
     ];
     pdf(&objs, "")
 }
+
+/// A spec book of letter pages: each page's lines in Helvetica 10 pt, one every 13 pt from the
+/// top margin down, indented by their leading spaces (4 pt a space).
+pub fn spec_book(pages: &[&[&str]]) -> Vec<u8> {
+    let esc = |s: &str| {
+        s.replace('\\', "\\\\")
+            .replace('(', "\\(")
+            .replace(')', "\\)")
+    };
+    let n = pages.len();
+    let kids: Vec<String> = (0..n).map(|i| format!("{} 0 R", 4 + 2 * i)).collect();
+    let mut objs = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        format!("<< /Type /Pages /Kids [{}] /Count {n} >>", kids.join(" ")).into_bytes(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
+    ];
+    for (i, lines) in pages.iter().enumerate() {
+        let mut c = String::new();
+        for (j, line) in lines.iter().enumerate() {
+            let indent = line.len() - line.trim_start().len();
+            let (x, y) = (72.0 + 4.0 * indent as f32, 720.0 - 13.0 * j as f32);
+            c += &format!(
+                "BT /F1 10 Tf {x} {y} Td ({}) Tj ET\n",
+                esc(line.trim_start())
+            );
+        }
+        objs.push(
+            format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents {} 0 R >>",
+                5 + 2 * i
+            )
+            .into_bytes(),
+        );
+        objs.push(
+            [
+                format!("<< /Length {} >>\nstream\n", c.len()).into_bytes(),
+                c.into_bytes(),
+                b"\nendstream".to_vec(),
+            ]
+            .concat(),
+        );
+    }
+    pdf(&objs, "")
+}

@@ -13,4 +13,6 @@ pub mod projects;
 pub mod search;
 pub mod signed_uploads;
 pub mod source_text;
+pub mod submittal_changes;
+pub mod submittal_register;
 pub mod uploads;

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 type Params = HashMap<String, String>;
 
 /// What one list route reads: the entity kind, its data field names and its extra filters.
-struct Listing {
+pub(crate) struct Listing {
     kind: EntityKind,
     many: &'static str,
     one: &'static str,
@@ -85,6 +85,13 @@ const REFERENCE_STATUSES: [&str; 4] = [
     "missing_detail",
     "missing_section",
 ];
+/// The submittal register's rows (`submittal-register`): one per submittal of a spec section.
+pub(crate) const SUBMITTALS: Listing = Listing {
+    kind: EntityKind::Submittal,
+    many: "submittals",
+    one: "submittal",
+    extra: &["sectionNumber", "division", "type", "current", "format"],
+};
 const DOCS: Listing = Listing {
     kind: EntityKind::Doc,
     many: "docs",
@@ -105,6 +112,7 @@ pub fn query_parameters(path: &str) -> Option<Vec<&'static str>> {
         "specifications/{id}/sections" | "specifications/{id}/sections/{section}" => &PARTS,
         "docs" | "docs/{id}" => &DOCS,
         "references" => &REFERENCES,
+        "submittal-register" => &SUBMITTALS,
         _ => return None,
     };
     let one = rest.ends_with('}');
@@ -145,7 +153,7 @@ fn list_of(v: &str) -> Vec<String> {
 
 /// The shared filters of §9 and the route's extra ones, with the canonical text the cursor is
 /// bound to.
-fn filters(listing: &Listing, params: &Params) -> ApiResult<(Vec<Filter>, String)> {
+pub(crate) fn filters(listing: &Listing, params: &Params) -> ApiResult<(Vec<Filter>, String)> {
     let mut out = Vec::new();
     let mut canon = Vec::new();
     let text = |name: &str| params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
@@ -179,6 +187,10 @@ fn filters(listing: &Listing, params: &Params) -> ApiResult<(Vec<Filter>, String
             "regionType" => eq(Col::RegionType),
             "layoutType" => eq(Col::LayoutType),
             "docType" => eq(Col::DocType),
+            // The register's filters: a submittal's type and its section's division are kept
+            // in the `doc_type` and `discipline` columns.
+            "type" => eq(Col::DocType),
+            "division" => Filter::Eq(Col::Discipline, format!("{:0>2}", section_key(value))),
             "sheetId" => eq(Col::SheetId),
             "pageNumber" => Filter::EqInt(Col::PageNumber, int(params, name)?.unwrap_or(0)),
             "pageStart" => Filter::AtLeast(Col::PageNumber, int(params, name)?.unwrap_or(0)),
@@ -260,6 +272,7 @@ fn view(record: &EntityRecord, compact: bool, preview: bool) -> ApiResult<Value>
                 }
             }
         }
+        EntityKind::Submittal => v["current"] = json!(!record.superseded),
         EntityKind::Region | EntityKind::Part | EntityKind::Item | EntityKind::Reference => {}
     }
     if compact && let Some(list) = v.get_mut("artifacts").and_then(Value::as_array_mut) {
@@ -286,7 +299,7 @@ fn compact(params: &Params) -> bool {
 }
 
 /// One page of a listing, within a project and optionally under a parent entity.
-async fn list(
+pub(crate) async fn list(
     state: &AppState,
     project_id: &str,
     listing: &Listing,

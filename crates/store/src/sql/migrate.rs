@@ -29,12 +29,22 @@ const SQLITE: &[(i64, &str)] = &[
         7,
         include_str!("../../migrations/sqlite/0007_references.sql"),
     ),
+    (
+        8,
+        include_str!("../../migrations/sqlite/0008_submittals.sql"),
+    ),
 ];
 
-const POSTGRES: &[(i64, &str)] = &[(
-    1,
-    include_str!("../../migrations/postgres/0001_initial.sql"),
-)];
+const POSTGRES: &[(i64, &str)] = &[
+    (
+        1,
+        include_str!("../../migrations/postgres/0001_initial.sql"),
+    ),
+    (
+        2,
+        include_str!("../../migrations/postgres/0002_submittals.sql"),
+    ),
+];
 
 fn migrations(store: &SqlStore) -> &'static [(i64, &'static str)] {
     match store.dialect {

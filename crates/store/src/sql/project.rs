@@ -125,12 +125,16 @@ pub(crate) async fn write_index(
 }
 
 /// True for a sheet row (`o` qualifies its columns: `entities.` or `e.`) that a sheet of the
-/// same number from a later job supersedes.
+/// same number from a later job supersedes, and for a submittal row whose spec section a later
+/// job brought again.
 fn superseded_sql(o: &str) -> String {
     format!(
-        "({o}kind = 'sheet' AND {o}sheet_key IS NOT NULL AND {o}sheet_key <> '' AND EXISTS (\
+        "(({o}kind = 'sheet' AND {o}sheet_key IS NOT NULL AND {o}sheet_key <> '' AND EXISTS (\
          SELECT 1 FROM entities n WHERE n.project_id = {o}project_id AND n.kind = 'sheet' \
-         AND n.sheet_key = {o}sheet_key AND n.job_id <> {o}job_id AND n.seq > {o}seq))"
+         AND n.sheet_key = {o}sheet_key AND n.job_id <> {o}job_id AND n.seq > {o}seq)) \
+         OR ({o}kind = 'submittal' AND {o}section_key IS NOT NULL AND {o}section_key <> '' AND EXISTS (\
+         SELECT 1 FROM entities n WHERE n.project_id = {o}project_id AND n.kind = 'spec' \
+         AND n.section_key = {o}section_key AND n.job_id <> {o}job_id AND n.seq > {o}seq)))"
     )
 }
 
