@@ -133,7 +133,29 @@ pub fn region(number: &Rect, text: &PageText, width: f32, height: f32) -> Rect {
 
 /// The region's lines (`kept`) and the lines stacked onto them in one cell across the region's
 /// edge: a two-line title whose first line stands above the strip's rule is read whole.
-fn with_stacked_lines(text: &PageText, mut kept: Vec<bool>) -> Vec<bool> {
+fn with_stacked_lines(text: &PageText, area: &Rect, mut kept: Vec<bool>) -> Vec<bool> {
+    // Only lines close to the region can be stacked onto its lines (three rounds of a title's
+    // largest size at most).
+    let margin = 3.0
+        * text
+            .lines
+            .iter()
+            .map(|l| l.size)
+            .fold(0.0f32, f32::max)
+            .min(40.0);
+    let near: Vec<usize> = (0..kept.len())
+        .filter(|&b| {
+            let r = &text.lines[b].bbox;
+            !kept[b]
+                && r.x1 > area.x0 - margin
+                && r.x0 < area.x1 + margin
+                && r.y1 > area.y0 - margin
+                && r.y0 < area.y1 + margin
+        })
+        .collect();
+    if near.is_empty() {
+        return kept;
+    }
     let frames: Vec<Rect> = text.lines.iter().map(|l| frame(&l.bbox, l.dir)).collect();
     let stacked = |a: usize, b: usize| {
         let (la, lb) = (&text.lines[a], &text.lines[b]);
@@ -151,7 +173,9 @@ fn with_stacked_lines(text: &PageText, mut kept: Vec<bool>) -> Vec<bool> {
     // A title holds a few lines: two rounds reach the lines of a three-line title.
     for _ in 0..2 {
         let inside: Vec<usize> = (0..kept.len()).filter(|&a| kept[a]).collect();
-        let added: Vec<usize> = (0..kept.len())
+        let added: Vec<usize> = near
+            .iter()
+            .copied()
             .filter(|&b| !kept[b] && inside.iter().any(|&a| stacked(a, b)))
             .collect();
         if added.is_empty() {
@@ -265,7 +289,11 @@ pub fn title_candidates(
         .filter(|v| !matches!(v.kind, FieldKind::Title | FieldKind::Number))
         .map(|v| v.bbox)
         .collect();
-    let kept = with_stacked_lines(text, text.lines.iter().map(|l| inside(&l.bbox)).collect());
+    let kept = with_stacked_lines(
+        text,
+        &area,
+        text.lines.iter().map(|l| inside(&l.bbox)).collect(),
+    );
     let entries: Vec<Entry> = text
         .lines
         .iter()
