@@ -172,7 +172,18 @@ fn with_stacked_lines(text: &PageText, area: &Rect, mut kept: Vec<bool>) -> Vec<
     };
     // A title holds a few lines: two rounds reach the lines of a three-line title.
     for _ in 0..2 {
-        let inside: Vec<usize> = (0..kept.len()).filter(|&a| kept[a]).collect();
+        // Only a line by the region's edge (or one taken in a round before) reaches a line
+        // outside it.
+        let inside: Vec<usize> = (0..kept.len())
+            .filter(|&a| {
+                let r = &text.lines[a].bbox;
+                kept[a]
+                    && (r.x0 < area.x0 + margin
+                        || r.x1 > area.x1 - margin
+                        || r.y0 < area.y0 + margin
+                        || r.y1 > area.y1 - margin)
+            })
+            .collect();
         let added: Vec<usize> = near
             .iter()
             .copied()
@@ -464,13 +475,14 @@ fn blocks(entries: &[Entry], rulings: &[Ruling]) -> Vec<Vec<usize>> {
         let joins = |b: &Vec<usize>| {
             let last = &entries[*b.last().unwrap()];
             let gap = e.frame.y0 - last.frame.y1;
+            // The rules are looked at last: there are thousands on a sheet.
             last.line.dir == e.line.dir
-                && !separated(&last.line.bbox, &e.line.bbox, e.line.dir, rulings)
                 && (last.line.size - size).abs() < 0.25 * size.max(last.line.size)
                 && gap < 0.9 * size
                 && gap > -0.5 * size
                 && e.frame.x0 < last.frame.x1
                 && e.frame.x1 > last.frame.x0
+                && !separated(&last.line.bbox, &e.line.bbox, e.line.dir, rulings)
         };
         match blocks.iter_mut().rev().find(|b| joins(b)) {
             Some(b) => b.push(i),
