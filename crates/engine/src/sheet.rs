@@ -62,6 +62,28 @@ static PARTED_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 static REVISION_MARK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^REV(?:ISION)?[.:]?\d*$").unwrap());
 
+/// A word that only says "number" (`NO.`, `Nº`, `#`) before the number itself: never part of it.
+fn is_number_sign(word: &str) -> bool {
+    matches!(
+        word.to_uppercase().as_str(),
+        "NO" | "NO." | "NO:" | "NR" | "NR." | "Nº" | "N°" | "#"
+    )
+}
+
+/// The token without a number sign glued to its front (`NO.2.09` → `2.09`).
+fn without_number_sign(token: &str) -> &str {
+    let upper = token.to_uppercase();
+    for sign in ["NO.", "NR.", "Nº", "N°", "#"] {
+        if upper.starts_with(sign) && token.is_char_boundary(sign.len()) {
+            let rest = &token[sign.len()..];
+            if is_candidate(rest) {
+                return rest;
+            }
+        }
+    }
+    token
+}
+
 fn is_candidate(text: &str) -> bool {
     let parted = || {
         text.len() <= 20
@@ -70,9 +92,13 @@ fn is_candidate(text: &str) -> bool {
                 .split(['-', '_', '.'])
                 .any(|p| p.chars().all(|c| c.is_ascii_alphabetic()))
     };
+    let signed = ["NO.", "NR.", "Nº", "N°", "#"]
+        .iter()
+        .any(|sign| text.to_uppercase().starts_with(sign));
     ((text.len() <= 12 && SHEET_NUMBER.is_match(text)) || parted())
         && !text.chars().all(|c| c == '0')
         && !REVISION_MARK.is_match(text)
+        && !signed
 }
 
 /// Reads the sheet number and title of a drawing page.
@@ -342,7 +368,7 @@ fn number_candidates(
     };
     let mut scored: Vec<(f32, Field, String)> = Vec::new();
     for (i, w) in words.iter().enumerate() {
-        let token = w.text.trim_matches(|c: char| c == ':' || c == ',');
+        let token = without_number_sign(w.text.trim_matches(|c: char| c == ':' || c == ','));
         let joined;
         // A designation printed as two or three words ("A 101", "SC20- TN01", "S- 020",
         // "ARQ - 01") is joined back.
@@ -474,6 +500,9 @@ fn join_designation(text: &PageText, line: Option<usize>, i: usize) -> Option<St
     };
     let ok = |t: &str| is_candidate(t) && t.chars().any(|c| c.is_ascii_alphabetic());
     let w = &words[i];
+    if is_number_sign(&w.text) {
+        return None;
+    }
     let n1 = next(1).filter(|n| close(w, n, 0.8))?;
     let two = format!("{}{}", w.text, n1.text);
     if ok(&two) {
@@ -1005,6 +1034,16 @@ mod tests {
         // A sure number may repeat: one drawing on several sheets.
         let sure = check_set(vec![page("95K01202", 0.9), page("95K01202", 0.9)]);
         assert!(sure.iter().all(|g| g.number.is_some()));
+    }
+
+    #[test]
+    fn a_number_sign_is_never_part_of_the_number() {
+        assert_eq!(without_number_sign("#A-101"), "A-101");
+        assert_eq!(without_number_sign("NO.A2"), "A2");
+        // What is left is not a designation: the whole is not one either.
+        assert!(!is_candidate("NO.2.09"));
+        assert_eq!(without_number_sign("NORTH"), "NORTH");
+        assert!(is_number_sign("No.") && !is_number_sign("NOTE"));
     }
 
     #[test]
