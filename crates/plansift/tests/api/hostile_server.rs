@@ -410,36 +410,7 @@ impl Server {
 
     /// Polls until the job is terminal (the server may be down for a moment: a restart).
     async fn wait(&self, job: &str, limit: Duration) -> Value {
-        let started = Instant::now();
-        loop {
-            let r = self
-                .client
-                .get(format!("{}/jobs/{job}", self.base))
-                .bearer_auth(&self.key)
-                .send()
-                .await;
-            if let Ok(r) = r
-                && let Ok(body) = r.json::<Value>().await
-            {
-                let status = body["job"]["status"].as_str().unwrap_or("").to_string();
-                if [
-                    "completed",
-                    "completed_with_errors",
-                    "failed",
-                    "cancelled",
-                    "expired",
-                ]
-                .contains(&status.as_str())
-                {
-                    return body["job"].clone();
-                }
-            }
-            assert!(
-                started.elapsed() < limit,
-                "job {job} did not end in {limit:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        wait_terminal(&self.client, &self.base, &self.key, job, limit).await
     }
 
     async fn check(&self, name: &str, job: &Value, expect: &Expect) {
