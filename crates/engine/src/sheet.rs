@@ -72,16 +72,25 @@ fn is_number_sign(word: &str) -> bool {
 
 /// The token without a number sign glued to its front (`NO.2.09` → `2.09`).
 fn without_number_sign(token: &str) -> &str {
-    let upper = token.to_uppercase();
-    for sign in ["NO.", "NR.", "Nº", "N°", "#"] {
-        if upper.starts_with(sign) && token.is_char_boundary(sign.len()) {
-            let rest = &token[sign.len()..];
-            if is_candidate(rest) {
-                return rest;
-            }
+    for sign in NUMBER_SIGNS {
+        if let Some(rest) = strip_sign(token, sign)
+            && is_candidate(rest)
+        {
+            return rest;
         }
     }
     token
+}
+
+/// Signs glued to the front of a number (`NO.2.09`, `#A-101`).
+const NUMBER_SIGNS: [&str; 5] = ["NO.", "NR.", "Nº", "N°", "#"];
+
+/// `token` after `sign`, matched without regard to case.
+fn strip_sign<'a>(token: &'a str, sign: &str) -> Option<&'a str> {
+    token
+        .get(..sign.len())
+        .filter(|p| p.eq_ignore_ascii_case(sign))
+        .map(|_| &token[sign.len()..])
 }
 
 fn is_candidate(text: &str) -> bool {
@@ -92,9 +101,9 @@ fn is_candidate(text: &str) -> bool {
                 .split(['-', '_', '.'])
                 .any(|p| p.chars().all(|c| c.is_ascii_alphabetic()))
     };
-    let signed = ["NO.", "NR.", "Nº", "N°", "#"]
+    let signed = NUMBER_SIGNS
         .iter()
-        .any(|sign| text.to_uppercase().starts_with(sign));
+        .any(|sign| strip_sign(text, sign).is_some());
     ((text.len() <= 12 && SHEET_NUMBER.is_match(text)) || parted())
         && !text.chars().all(|c| c == '0')
         && !REVISION_MARK.is_match(text)

@@ -565,13 +565,6 @@ pub fn labelled_values(text: &PageText) -> Vec<LabelledValue> {
         .filter(|(_, l)| !split_labels(l.text.trim()).0.is_empty())
         .map(|(i, l)| (i, frame(&l.bbox, l.dir)))
         .collect();
-    let reach = |g: &Rect, x: f32| {
-        if x < g.x0 {
-            g.x0 - x
-        } else {
-            (x - g.x1).max(0.0)
-        }
-    };
     for (i, l) in text.lines.iter().enumerate() {
         let (kinds, rest) = split_labels(l.text.trim());
         let Some(&kind) = kinds.last() else { continue };
@@ -637,6 +630,15 @@ pub fn labelled_values(text: &PageText) -> Vec<LabelledValue> {
     out
 }
 
+/// How far `x` stands from the span `g.x0..g.x1` (0 inside it).
+fn reach(g: &Rect, x: f32) -> f32 {
+    if x < g.x0 {
+        g.x0 - x
+    } else {
+        (x - g.x1).max(0.0)
+    }
+}
+
 /// The words of value line `v` that stand under label `label` rather than under another label
 /// of the same row (`DWG No.` and `REVISION` over `4977_S_DW03 C05`).
 fn under_own_label(text: &PageText, label: &Line, v: &Line) -> (String, Rect) {
@@ -653,13 +655,6 @@ fn under_own_label(text: &PageText, label: &Line, v: &Line) -> (String, Rect) {
     if row.len() < 2 || frame(&v.bbox, v.dir).y0 < f.y1 - 0.3 * size {
         return whole;
     }
-    let reach = |g: &Rect, x: f32| {
-        if x < g.x0 {
-            g.x0 - x
-        } else {
-            (x - g.x1).max(0.0)
-        }
-    };
     let kept: Vec<&crate::text::Word> = v
         .words
         .iter()
