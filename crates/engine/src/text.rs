@@ -396,56 +396,84 @@ pub fn group_lines(words: &[Word], max_gap: f32) -> Vec<Line> {
     });
     // Sweep: attach each word to an open line with the same direction, a close baseline and a
     // small gap; lines are kept open while their baseline is near.
-    let mut lines: Vec<(Vec<usize>, f32, f32, Direction, f32)> = Vec::new(); // words, cross, end, dir, size
+    // A word may come before the words of its line in that order when its baseline sits a
+    // fraction lower (OCR boxes jitter), so a line grows at either end.
+    struct Open {
+        words: Vec<usize>,
+        cross: f32,
+        start: f32,
+        end: f32,
+        dir: Direction,
+        size: f32,
+    }
+    let mut lines: Vec<Open> = Vec::new();
     let mut open: Vec<usize> = Vec::new();
     for &i in &order {
         let w = &words[i];
         let (s, e, c) = axes(&w.bbox, w.dir);
         let size = w.size.max(1.0);
-        open.retain(|&l| lines[l].3 == w.dir && c - lines[l].1 <= 0.5 * size);
+        open.retain(|&l| lines[l].dir == w.dir && c - lines[l].cross <= 0.5 * size);
         let target = open.iter().copied().find(|&l| {
-            let (_, cross, end, _, lsize) = lines[l];
-            (c - cross).abs() < 0.35 * lsize.min(size)
-                && s - end < max_gap * lsize.max(size)
-                && s - end > -0.5 * size
-                && (lsize - size).abs() < 0.35 * lsize.max(size)
+            let l = &lines[l];
+            let after = s - l.end;
+            let before = l.start - e;
+            (c - l.cross).abs() < 0.35 * l.size.min(size)
+                && after.max(before) < max_gap * l.size.max(size)
+                && (after > -0.5 * size || before > -0.5 * size)
+                && (l.size - size).abs() < 0.35 * l.size.max(size)
         });
         match target {
             Some(l) => {
-                lines[l].0.push(i);
-                lines[l].2 = lines[l].2.max(e);
+                let l = &mut lines[l];
+                l.words.push(i);
+                l.start = l.start.min(s);
+                l.end = l.end.max(e);
             }
             None => {
-                lines.push((vec![i], c, e, w.dir, size));
+                lines.push(Open {
+                    words: vec![i],
+                    cross: c,
+                    start: s,
+                    end: e,
+                    dir: w.dir,
+                    size,
+                });
                 open.push(lines.len() - 1);
             }
         }
     }
     let mut out: Vec<Line> = lines
         .into_iter()
-        .map(|(mut ids, _, _, dir, size)| {
-            ids.sort_by(|&a, &b| {
-                axes(&words[a].bbox, dir)
-                    .0
-                    .total_cmp(&axes(&words[b].bbox, dir).0)
-            });
-            let mut bbox = words[ids[0]].bbox;
-            let mut text = String::new();
-            for &i in &ids {
-                bbox = bbox.union(&words[i].bbox);
-                if !text.is_empty() {
-                    text.push(' ');
+        .map(
+            |Open {
+                 words: mut ids,
+                 dir,
+                 size,
+                 ..
+             }| {
+                ids.sort_by(|&a, &b| {
+                    axes(&words[a].bbox, dir)
+                        .0
+                        .total_cmp(&axes(&words[b].bbox, dir).0)
+                });
+                let mut bbox = words[ids[0]].bbox;
+                let mut text = String::new();
+                for &i in &ids {
+                    bbox = bbox.union(&words[i].bbox);
+                    if !text.is_empty() {
+                        text.push(' ');
+                    }
+                    text.push_str(&words[i].text);
                 }
-                text.push_str(&words[i].text);
-            }
-            Line {
-                text,
-                bbox,
-                size,
-                dir,
-                words: ids.into_iter().map(|i| i as u32).collect(),
-            }
-        })
+                Line {
+                    text,
+                    bbox,
+                    size,
+                    dir,
+                    words: ids.into_iter().map(|i| i as u32).collect(),
+                }
+            },
+        )
         .collect();
     // Reading order: top to bottom, then left to right (horizontal lines first).
     out.sort_by(|a, b| {
@@ -455,4 +483,41 @@ pub fn group_lines(words: &[Word], max_gap: f32) -> Vec<Line> {
             .then(a.bbox.x0.total_cmp(&b.bbox.x0))
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn word(text: &str, x0: f32, y0: f32, x1: f32, y1: f32) -> Word {
+        Word {
+            text: text.into(),
+            bbox: Rect { x0, y0, x1, y1 },
+            size: 17.5,
+            dir: 0,
+        }
+    }
+
+    #[test]
+    fn a_word_whose_baseline_sits_a_fraction_higher_joins_the_line_before_it() {
+        // OCR boxes: `DETAILS` ends half a point higher than `FOUNDATION`, so it is swept first.
+        let words = [
+            word("FOUNDATION", 2776.8, 1920.5, 2866.6, 1933.4),
+            word("DETAILS", 2874.7, 1920.5, 2932.3, 1933.0),
+        ];
+        let lines = group_lines(&words, DRAWING_LINE_GAP);
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].text, "FOUNDATION DETAILS");
+    }
+
+    #[test]
+    fn words_far_apart_or_on_top_of_each_other_stay_apart() {
+        let words = [
+            word("NORTH", 0.0, 0.0, 60.0, 13.0),
+            word("SOUTH", 200.0, 0.0, 260.0, 13.0),
+            word("OVER", 10.0, 0.2, 50.0, 13.1),
+        ];
+        let lines = group_lines(&words, DRAWING_LINE_GAP);
+        assert_eq!(lines.len(), 3, "{lines:?}");
+    }
 }
