@@ -200,7 +200,7 @@ static FILE_NAME: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\d+[A-Z]?\s+(?:[NSEW]\.?\s+)?[\w.'-]+(?:\s+[\w.'-]+){0,3}\s+(?:STREET|ST|AVENUE|AVE|ROAD|RD|LANE|LN|DRIVE|DR|BOULEVARD|BLVD|WAY|COURT|CT|PLACE|PL|HIGHWAY|HWY|PARKWAY|PKWY|TERRACE|CIRCLE|CIR|TRAIL|TRL|PIKE)\b\.?|\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b|\bP\.?\s?O\.?\s+BOX\b|\b(?:SUITE|STE\.?)\s+\d+|^(?:VIA|VIALE|PIAZZA|CORSO|CALLE|AVENIDA|AV\.|RUE|BOULEVARD|RUA|ULICA|UL\.)\s+\S+.*\d|\b\S+(?:STRASSE|STRAßE|STR\.|WEG|PLATZ|GASSE|LAAN|STRAAT|GRACHT|VEJ|GATAN|VÄGEN)\s+\d+").unwrap()
+    Regex::new(r"(?i)^\d+[A-Z]?\s+(?:[NSEW]\.?\s+)?[\w.'-]+(?:\s+[\w.'-]+){0,3}\s+(?:STREET|ST|AVENUE|AVE|ROAD|RD|LANE|LN|DRIVE|DR|BOULEVARD|BLVD|WAY|COURT|CT|PLACE|PL|HIGHWAY|HWY|PARKWAY|PKWY|TERRACE|CIRCLE|CIR|TRAIL|TRL|PIKE)\b\.?|\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b|\bP\.?\s?O\.?\s+BOX\b|\b(?:SUITE|STE\.?)\s+\d+|^(?:VIA|VIALE|PIAZZA|CORSO|CALLE|AVENIDA|AV\.|RUE|BOULEVARD|RUA|ULICA|UL\.)\s+\S+.*\d|\b\S+(?:STRASSE|STRAßE|STR\.|WEG|PLATZ|GASSE|LAAN|STRAAT|GRACHT|VEJ|GATAN|VÄGEN)\s+\d+|\b[ABCEGHJ-NPRSTVXY]\d[A-Z]\s?\d[A-Z]\d\b|\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}$").unwrap()
 });
 static CONTACT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)@|\bwww\.|\.(?:com|org|net|gov|edu|it|de|fr|es|nl|co\.uk|se|pl|ru|jp|in|za)\b|\b(?:TEL|PHONE|FAX|PH|MOB|T|F)\.?\s*[:.]?\s*\+?\(?\d|\(\d{3}\)\s*\d{3}|\b\d{3}[-. ]\d{3}[-. ]\d{4}\b").unwrap()
@@ -362,6 +362,8 @@ mod tests {
             ("A-101 FLOOR PLAN.dwg", "a file name"),
             ("3232 Aalseth Lane", "an address or contact line"),
             ("STOUGHTON, WI 53589", "an address or contact line"),
+            ("Westmount, Quebec H3Z 1R6", "an address or contact line"),
+            ("London EC1V 9HX", "an address or contact line"),
             ("08/20/2019", "a date"),
             ("ABONMARCHE CONSULTANTS, INC.", "a firm or agency"),
             ("PUBLIC UTILITIES COMMISSION", "a firm or agency"),

@@ -58,6 +58,21 @@ static PARTED_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[A-Z0-9]{1,6}(?:[-_.][A-Z0-9]{1,6}){1,3}[-_.][A-Z]{0,4}\d{1,4}[A-Z]?$").unwrap()
 });
 
+/// A project code and a sheet code joined by `/` as well, in five parts or more
+/// (`BIC/03-0225-SD-004`); a detail callout (`1/A-301`) has fewer.
+static SLASHED_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[A-Z0-9]{1,8}(?:[-_./][A-Z0-9]{1,8}){3,7}[-_./][A-Z]{0,4}\d{1,4}[A-Z]?$").unwrap()
+});
+
+/// Whether the parts of a code name the sheet's discipline or type: a part of letters only
+/// (`TJM-SLD-001`), or a later part led by letters (`3CA-22002-SH007.1`); a parcel number
+/// (`APN302-293-070`) has neither.
+fn names_a_discipline<'a>(mut parts: impl Iterator<Item = &'a str>) -> bool {
+    let first = parts.next().unwrap_or_default();
+    first.chars().all(|c| c.is_ascii_alphabetic())
+        || parts.any(|p| p.starts_with(|c: char| c.is_ascii_alphabetic()))
+}
+
 /// A revision mark printed as one word (`REV.2`, `Rev2`): never the sheet number.
 static REVISION_MARK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^REV(?:ISION)?[.:]?\d*$").unwrap());
@@ -97,14 +112,21 @@ fn is_candidate(text: &str) -> bool {
     let parted = || {
         text.len() <= 20
             && PARTED_NUMBER.is_match(text)
+            && names_a_discipline(text.split(['-', '_', '.']))
+    };
+    let slashed = || {
+        text.len() <= 28
+            && SLASHED_NUMBER.is_match(text)
+            && text.split(['-', '_', '.', '/']).count() >= 5
             && text
-                .split(['-', '_', '.'])
+                .split(['-', '_', '.', '/'])
+                .skip(1)
                 .any(|p| p.chars().all(|c| c.is_ascii_alphabetic()))
     };
     let signed = NUMBER_SIGNS
         .iter()
         .any(|sign| strip_sign(text, sign).is_some());
-    ((text.len() <= 12 && SHEET_NUMBER.is_match(text)) || parted())
+    ((text.len() <= 12 && SHEET_NUMBER.is_match(text)) || parted() || slashed())
         && !text.chars().all(|c| c == '0')
         && !REVISION_MARK.is_match(text)
         && !signed
@@ -708,9 +730,26 @@ pub fn check_set(mut guesses: Vec<SheetGuess>) -> Vec<SheetGuess> {
             read_title_at_corner(g);
         }
     }
+    for g in &mut guesses {
+        if g.number
+            .as_ref()
+            .is_some_and(|n| n.confidence < MIN_NUMBER_CONFIDENCE)
+            && let Some(old) = g.number.take()
+        {
+            g.reasons.push(format!(
+                "{} is too weak a reading to be the sheet's number",
+                old.text
+            ));
+            g.alternatives.insert(0, old);
+        }
+    }
     choose_set_titles(&mut guesses);
     guesses
 }
+
+/// Below this, a number is no better than a guess (on drawing sets from many offices, four in
+/// five such numbers were wrong): the sheet has no number, and the reading stays an alternative.
+const MIN_NUMBER_CONFIDENCE: f32 = 0.2;
 
 /// The number a page's title was read around is not its number: the title is read again around
 /// the sheet's corner.
@@ -906,6 +945,9 @@ mod tests {
             "PW_E_01",
             "TJM-SLD-001",
             "4977_S_DW01",
+            "3CA-22002-SH007.1",
+            "BIC/03-0225-SD-004",
+            "TEMPLE/28-1/24/SD-001",
         ] {
             assert!(is_candidate(ok), "{ok}");
         }
@@ -918,6 +960,10 @@ mod tests {
             "ABCDE-1",
             "REV.2",
             "24-D35",
+            "APN302-293-070",
+            "1/A-301",
+            "12/A5.01",
+            "2024/05/11",
         ] {
             assert!(!is_candidate(no), "{no}");
         }
