@@ -167,6 +167,10 @@ fn normalize_field(f: Field, g: &PageGeometry) -> Field {
 /// The most a field read by OCR is trusted.
 const OCR_FIELD_CONFIDENCE: f32 = 0.75;
 
+/// Below this, a sheet number read from the text layer is checked against an OCR reading of the
+/// title block on pages whose line work may hold outlined text.
+const WEAK_NUMBER: f32 = 0.3;
+
 /// Analyses one 1-based page.
 pub fn analyze_page(doc: &Document, number: usize) -> Result<PageAnalysis, PageError> {
     analyze_page_with(doc, number, None)
@@ -244,7 +248,13 @@ pub fn analyze_page_with(
             // A mixed page: vector line work and text, but the title block is an image (a pasted
             // scan) or outlined strokes (SHX text). Read the title-block regions with OCR and the
             // sheet from both word sets.
-            let mixed = guess.number.is_none()
+            // A number read with little evidence (a postal code, a grid mark) is as good as none
+            // when the real one may be outlined.
+            let number_weak = guess
+                .number
+                .as_ref()
+                .is_none_or(|n| n.confidence < WEAK_NUMBER);
+            let mixed = number_weak
                 && !scanned
                 && (text.stats.image_coverage > 0.01 || text.stats.path_segments > 2000);
             if let (true, Some(ocr)) = (mixed, ocr) {
@@ -257,13 +267,22 @@ pub fn analyze_page_with(
                     ocr,
                 ) {
                     Ok(words) if !words.is_empty() => {
-                        ocr_boxes = words.iter().map(|(w, c)| (w.bbox, *c)).collect();
-                        text.words.extend(words.into_iter().map(|(w, _)| w));
-                        text.lines = crate::text::group_lines(&text.words, gap);
-                        analysis.words = PageWords::from_lines(&text.words, &text.lines, &geometry);
-                        guess = read_sheet(&text, geometry.width, geometry.height);
-                        if guess.number.is_some() {
-                            analysis.text_source = TextSource::Ocr;
+                        let mut both = text.clone();
+                        both.words.extend(words.iter().map(|(w, _)| w.clone()));
+                        both.lines = crate::text::group_lines(&both.words, gap);
+                        let reread = read_sheet(&both, geometry.width, geometry.height);
+                        // Where the text layer gave a number, the OCR'd words only replace its
+                        // reading when they give a surer one.
+                        let sure = |g: &SheetGuess| g.number.as_ref().map_or(0.0, |n| n.confidence);
+                        if guess.number.is_none() || sure(&reread) > sure(&guess) {
+                            ocr_boxes = words.iter().map(|(w, c)| (w.bbox, *c)).collect();
+                            text = both;
+                            analysis.words =
+                                PageWords::from_lines(&text.words, &text.lines, &geometry);
+                            if reread.number.is_some() {
+                                analysis.text_source = TextSource::Ocr;
+                            }
+                            guess = reread;
                         }
                     }
                     Ok(_) => {}
