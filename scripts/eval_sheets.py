@@ -54,7 +54,7 @@ def main():
         results = list(pool.map(lambda l: process(a.bin, os.path.join(a.corpus, l["file"])), labels))
     rows = {}
     calib = {}  # (field, bucket) -> [right, returned]
-    buckets = [(0.0, 0.5), (0.5, 0.65), (0.65, 0.8), (0.8, 0.9), (0.9, 1.01)]
+    buckets = [(0.0, 0.3), (0.3, 0.5), (0.5, 0.65), (0.65, 0.8), (0.8, 0.9), (0.9, 1.01)]
     for label, (doc, err) in zip(labels, results):
         source = label["file"].split("/")[0]
         r = rows.setdefault(source, dict(pages=0, num=0, name=0, given=0, given_ok=0, failed=0))

@@ -551,7 +551,11 @@ fn write_artifacts(
 
 /// `process --explain`: the features behind each page's kind and the reasons behind each field.
 fn explain_file(file: &std::path::Path) {
-    use plansift_engine::{Document, PageKind, analyze_page, assemble};
+    use plansift_engine::{Document, PageKind, analyze_page_with, assemble};
+    // The same OCR engine `process` reads scans and outlined title blocks with, so the reasons
+    // shown are those of the fields returned.
+    let ocr = plansift_engine::ocr::TesseractCli::detect();
+    let ocr = ocr.as_ref().map(|o| o as &dyn plansift_engine::ocr::Ocr);
     let Ok(bytes) = std::fs::read(file) else {
         return;
     };
@@ -561,16 +565,17 @@ fn explain_file(file: &std::path::Path) {
     };
     let mut pages = Vec::new();
     for n in 1..=doc.page_count() {
-        match analyze_page(&doc, n) {
+        match analyze_page_with(&doc, n, ocr) {
             Ok(a) => {
                 let g = a.geometry;
                 eprintln!(
-                    "page {n}: {} — {:.0}x{:.0} pt, rotation {}, {} words, {} glyphs ({} unmapped), {} paths / {} segments, images {:.0}% of the page",
+                    "page {n}: {} — {:.0}x{:.0} pt, rotation {}, {} words ({:?}), {} glyphs ({} unmapped), {} paths / {} segments, images {:.0}% of the page",
                     a.kind.as_str(),
                     g.width,
                     g.height,
                     g.rotation,
                     a.word_count,
+                    a.text_source,
                     a.stats.glyphs,
                     a.stats.unmapped_glyphs,
                     a.stats.paths,
