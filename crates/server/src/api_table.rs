@@ -722,9 +722,15 @@ pub fn all() -> Vec<(&'static str, Vec<Op>)> {
 pub fn router_of(ops: Vec<Op>) -> axum::Router<AppState> {
     let mut paths: Vec<(&'static str, MethodRouter<AppState>)> = Vec::new();
     for o in ops {
+        let handler = match o.body {
+            Body::Json(_) => o
+                .handler
+                .route_layer(axum::middleware::from_fn(crate::json_body::middleware)),
+            Body::None | Body::Multipart | Body::Bytes => o.handler,
+        };
         match paths.iter_mut().find(|(p, _)| *p == o.path) {
-            Some((_, m)) => *m = std::mem::take(m).merge(o.handler),
-            None => paths.push((o.path, o.handler)),
+            Some((_, m)) => *m = std::mem::take(m).merge(handler),
+            None => paths.push((o.path, handler)),
         }
     }
     paths

@@ -104,8 +104,16 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Parses a JSON body, naming the offending field on error.
+/// Parses a JSON body, naming the offending field on error. Every body of the API is a JSON
+/// object: an array is refused here, since serde would otherwise read a struct from one by
+/// position (`["Library"]` as `{"name": "Library"}`).
 pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(ApiError::invalid(
+            "body",
+            "invalid request body: a JSON object is expected",
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();

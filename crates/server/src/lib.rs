@@ -11,6 +11,7 @@ pub mod app;
 pub mod auth;
 pub mod error;
 mod idempotency;
+mod json_body;
 pub mod metrics;
 pub mod openapi;
 pub mod pagination;

@@ -292,10 +292,16 @@ fn view(record: &EntityRecord, compact: bool, preview: bool) -> ApiResult<Value>
     Ok(v)
 }
 
-fn compact(params: &Params) -> bool {
-    params
-        .get("compact")
-        .is_some_and(|v| matches!(v.as_str(), "true" | "1" | "yes"))
+/// `compact`, a boolean: any other value is refused, never read as `false`.
+fn compact(params: &Params) -> ApiResult<bool> {
+    match params.get("compact").map(|v| v.trim()) {
+        None | Some("") | Some("false" | "0" | "no") => Ok(false),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some(_) => Err(ApiError::invalid(
+            "compact",
+            "compact must be true or false",
+        )),
+    }
 }
 
 /// One page of a listing, within a project and optionally under a parent entity.
@@ -307,6 +313,7 @@ pub(crate) async fn list(
     params: &Params,
 ) -> ApiResult<Value> {
     let limit = parse_limit(params.get("limit").map(String::as_str), 100, 500)?;
+    let compact = compact(params)?;
     let (mut filters, canon) = filters(listing, params)?;
     if let Some((col, id)) = parent {
         filters.push(Filter::Eq(col, id.to_string()));
@@ -337,7 +344,7 @@ pub(crate) async fn list(
     let preview = listing.kind == EntityKind::Part;
     let data = rows
         .iter()
-        .map(|r| view(r, compact(params), preview))
+        .map(|r| view(r, compact, preview))
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(envelope(
         listing.many,
@@ -374,7 +381,7 @@ async fn one(
         })
         .await?;
     let record = page.rows.first().ok_or_else(ApiError::not_found)?;
-    Ok(json!({ listing.one: view(record, compact(params), false)? }))
+    Ok(json!({ listing.one: view(record, compact(params)?, false)? }))
 }
 
 macro_rules! list_route {

@@ -33,6 +33,12 @@ async fn job_files_say_why_they_failed_and_follow_a_cancel() {
             .as_str()
             .is_some_and(|m| !m.is_empty())
     );
+    // A failed job has no result, and says why at the job level too.
+    assert!(done["resultUrl"].is_null(), "{done}");
+    assert_eq!(done["error"]["code"], "no_readable_documents", "{done}");
+    let (status, body) = app.get(&format!("/jobs/{job}/result")).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "result_not_available");
 
     // Encrypted and damaged files beside a good one: each failed file carries its reason, the
     // good one `error: null`.
@@ -61,6 +67,26 @@ async fn job_files_say_why_they_failed_and_follow_a_cancel() {
     for f in files {
         assert!(f.as_object().unwrap().contains_key("error"), "{f}");
     }
+    // The project's files in Plangrep's statuses: the failed ones are `failed`, and
+    // `?status=failed` finds exactly them.
+    let (_, body) = app
+        .get(&format!("/projects/{project}/files?status=failed"))
+        .await;
+    let mut failed: Vec<&str> = body["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            assert_eq!(f["status"], "failed", "{f}");
+            f["fileName"].as_str().unwrap()
+        })
+        .collect();
+    failed.sort();
+    assert_eq!(failed, ["locked.pdf", "torn.pdf"], "{body}");
+    let (_, body) = app
+        .get(&format!("/projects/{project}/files?status=complete"))
+        .await;
+    assert_eq!(body["total"], 1, "{body}");
 
     // A form upload whose every file is a duplicate answers batch status `skipped`.
     let job = app.create_job(&project).await;

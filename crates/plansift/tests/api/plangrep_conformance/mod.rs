@@ -6,9 +6,11 @@
 
 mod errors;
 mod jobs;
+mod openapi_agrees;
 mod projects_search;
 mod reads;
 mod result_url;
+mod routes;
 mod seed_flow;
 mod shapes;
 mod uploads_and_artifacts;
@@ -53,6 +55,21 @@ pub async fn assert_envelope(
     );
     assert!(headers.contains_key("x-request-id"));
     headers
+}
+
+/// [`assert_envelope`], answering the envelope's body.
+pub async fn envelope_body(r: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(r.status().as_u16(), status, "{:?}", r.url().to_string());
+    assert!(r.headers().contains_key("x-request-id"));
+    let content_type = r.headers()["content-type"].to_str().unwrap().to_string();
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type}"
+    );
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(body["error"]["requestId"].is_string(), "{body}");
+    body
 }
 
 /// One project with a job of a drawing, a specification section and an addendum.

@@ -316,6 +316,118 @@ async fn every_documented_project_read_filter_selects() {
         assert!(total(format!("{path}?{hit}")).await > 0, "{path}?{hit}");
         assert_eq!(total(format!("{path}?{miss}")).await, 0, "{path}?{miss}");
     }
+    // Every documented value of an enum filter is taken (200, never 400).
+    let disciplines = [
+        "general",
+        "civil",
+        "landscape",
+        "structural",
+        "architectural",
+        "interiors",
+        "fire_protection",
+        "plumbing",
+        "mechanical",
+        "electrical",
+        "telecommunications",
+    ];
+    let drawing_types = [
+        "cover",
+        "index",
+        "general_notes",
+        "site_plan",
+        "floor_plan",
+        "plan",
+        "elevation",
+        "section",
+        "enlarged_view",
+        "detail",
+        "schedule",
+        "diagram",
+        "three_d",
+        "other",
+    ];
+    let region_types = [
+        "title_block",
+        "plan",
+        "elevation",
+        "section",
+        "detail",
+        "schedule",
+        "note",
+        "legend",
+        "other",
+    ];
+    let doc_types = [
+        "addendum",
+        "rfi",
+        "submittal",
+        "report",
+        "schedule",
+        "letter",
+        "form",
+        "other",
+    ];
+    let classifications = [
+        "plans",
+        "specifications",
+        "documents",
+        "addenda",
+        "mixed",
+        "other",
+    ];
+    let mut queries = Vec::new();
+    for v in disciplines {
+        queries.push(format!("{p}/sheets?discipline={v}"));
+    }
+    for v in drawing_types {
+        queries.push(format!("{p}/sheets?drawingType={v}"));
+        queries.push(format!("{p}/regions?drawingType={v}"));
+    }
+    for v in region_types {
+        queries.push(format!("{p}/regions?regionType={v}"));
+    }
+    for v in doc_types {
+        queries.push(format!("{p}/docs?docType={v}"));
+    }
+    for list in ["files", "sheets", "regions", "specifications", "docs"] {
+        for v in classifications {
+            queries.push(format!("{p}/{list}?classification={v}"));
+        }
+        for v in ["complete", "processing", "failed"] {
+            queries.push(format!("{p}/{list}?status={v}"));
+        }
+        queries.push(format!("{p}/{list}?fileId={file_id}&compact=true&limit=1"));
+    }
+    for q in queries {
+        total(q).await;
+    }
+    // The shared filters select on every list: this file's rows, none of another's.
+    for list in ["sheets", "regions"] {
+        assert!(
+            total(format!("{p}/{list}?fileId={file_id}")).await > 0,
+            "{list}"
+        );
+        assert_eq!(
+            total(format!("{p}/{list}?fileId=doc_01jzzzzzzzzzzzzzzzzzzzzzzz")).await,
+            0
+        );
+    }
+    for list in ["specifications", "docs", "files"] {
+        assert!(
+            total(format!("{p}/{list}?status=complete")).await > 0,
+            "{list}"
+        );
+        assert_eq!(
+            total(format!("{p}/{list}?status=failed")).await,
+            0,
+            "{list}"
+        );
+        assert_eq!(
+            total(format!("{p}/{list}?fileName=nothing-like-it")).await,
+            0,
+            "{list}"
+        );
+    }
     let n = total(format!("{p}/sheets/{sheet_id}/regions")).await;
     assert!(n > 0);
     assert_eq!(

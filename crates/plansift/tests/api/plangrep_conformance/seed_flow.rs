@@ -57,7 +57,9 @@ async fn the_guides_seed_flow_runs_unchanged() {
         .part(
             "file0",
             reqwest::multipart::Part::bytes(std::fs::read(corpus(SPEC)).unwrap())
-                .file_name("specs.pdf"),
+                .file_name("specs.pdf")
+                .mime_str("application/pdf")
+                .unwrap(),
         );
     let r = http
         .post(format!("{api}/jobs/{job}/files"))

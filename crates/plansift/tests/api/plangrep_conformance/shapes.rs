@@ -329,3 +329,52 @@ async fn projects_jobs_and_results_have_every_documented_field_and_value() {
         }
     }
 }
+
+/// `documents[].specifications` is an array only for `specifications` and `mixed` files and
+/// `docs` only for `documents`, `addenda` and `mixed` files; `null` otherwise (every value of
+/// the classification enum, API.md §4 and §6).
+#[tokio::test]
+async fn result_sections_follow_every_classification() {
+    let app = spawn_app().await;
+    let project = app.create_project("Classifications").await;
+    let job = app.create_job(&project).await;
+    let files = [
+        ("plans", "opendesign_kegonsa/kegonsa_01.pdf"),
+        ("specifications", SPEC),
+        ("documents", "spec_test_suite/NYC_HPD_Table_of_Contents.pdf"),
+        ("addenda", ADDENDUM),
+        ("mixed", "spectAIchallenge/271500 (Medium).pdf"),
+        ("other", "opendesign_kegonsa/kegonsa_03.pdf"),
+    ];
+    let parts = ["file0", "file1", "file2", "file3", "file4", "file5"];
+    let uploads = files
+        .iter()
+        .zip(parts)
+        .map(|((class, path), part)| Upload::file(part, &corpus(path), class))
+        .collect();
+    let (status, body) = app.upload(&job, uploads).await;
+    assert_eq!(status, 200, "{body}");
+    for (u, (class, _)) in body["uploads"].as_array().unwrap().iter().zip(&files) {
+        assert_eq!(u["classification"], *class, "{u}");
+    }
+    assert_eq!(app.complete(&job).await.0, 202);
+    let done = app.wait_job(&job).await;
+    one_of(&done["status"], &["completed", "completed_with_errors"]);
+    let (_, result) = app.get(&format!("/jobs/{job}/result")).await;
+    for (class, _) in files {
+        let d = result["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["classification"] == class)
+            .unwrap_or_else(|| panic!("{class}: {result}"));
+        let object = d.as_object().unwrap();
+        assert!(object.contains_key("specifications") && object.contains_key("docs"));
+        let specs = matches!(class, "specifications" | "mixed");
+        let docs = matches!(class, "documents" | "addenda" | "mixed");
+        assert_eq!(d["specifications"].is_array(), specs, "{class}");
+        assert_eq!(d["specifications"].is_null(), !specs, "{class}");
+        assert_eq!(d["docs"].is_array(), docs, "{class}");
+        assert_eq!(d["docs"].is_null(), !docs, "{class}");
+    }
+}
