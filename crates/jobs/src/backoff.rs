@@ -25,7 +25,10 @@ mod tests {
         let cap = Duration::from_secs(10);
         for _ in 0..100 {
             let first = delay(1, cap);
-            assert!(first >= Duration::from_millis(125) && first <= FIRST, "{first:?}");
+            assert!(
+                first >= Duration::from_millis(125) && first <= FIRST,
+                "{first:?}"
+            );
             let fourth = delay(4, cap);
             assert!(fourth >= Duration::from_secs(1) && fourth <= Duration::from_secs(2));
             let late = delay(40, cap);

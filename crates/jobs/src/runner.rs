@@ -342,7 +342,10 @@ impl Runner {
             );
             self.wait(faults, shutdown).await;
             if faults > 1 && faults.is_multiple_of(10) {
-                info!(task = task.id, dependency, faults, "still waiting for a dependency");
+                info!(
+                    task = task.id,
+                    dependency, faults, "still waiting for a dependency"
+                );
             }
         }
     }

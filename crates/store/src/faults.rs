@@ -142,14 +142,18 @@ mod tests {
 
     #[test]
     fn a_full_disk_and_a_refused_connection_are_transient_a_missing_blob_is_not() {
-        assert!(is_transient_io(&io::Error::from(io::ErrorKind::StorageFull)));
+        assert!(is_transient_io(&io::Error::from(
+            io::ErrorKind::StorageFull
+        )));
         assert!(is_storage_full_io(&io::Error::from(
             io::ErrorKind::StorageFull
         )));
         assert!(is_transient_io(&io::Error::from(
             io::ErrorKind::ConnectionRefused
         )));
-        assert!(is_transient_io(&io::Error::other("503 Service Unavailable")));
+        assert!(is_transient_io(&io::Error::other(
+            "503 Service Unavailable"
+        )));
         assert!(!is_transient_io(&io::Error::from(io::ErrorKind::NotFound)));
         assert!(StoreError::Database(sqlx::Error::PoolTimedOut).is_transient());
         assert!(!StoreError::NotFound.is_transient());

@@ -174,7 +174,10 @@ mod tests {
             assert!(tx.commit().await.is_err());
         }
         for i in 0..20 {
-            let tx = store.write().await.unwrap_or_else(|e| panic!("write {i}: {e}"));
+            let tx = store
+                .write()
+                .await
+                .unwrap_or_else(|e| panic!("write {i}: {e}"));
             tx.commit().await.unwrap();
         }
     }
