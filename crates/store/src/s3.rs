@@ -198,10 +198,10 @@ impl BlobWriter for S3Writer {
     }
 
     async fn abandon(mut self: Box<Self>) {
-        if let Some(upload) = self.upload.take() {
-            if let Err(e) = upload.abort().await {
-                tracing::warn!(error = %e, "aborting a multipart upload failed");
-            }
+        if let Some(upload) = self.upload.take()
+            && let Err(e) = upload.abort().await
+        {
+            tracing::warn!(error = %e, "aborting a multipart upload failed");
         }
         match self.store.delete(&self.path).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
