@@ -34,7 +34,10 @@ eval "$services_env"
 
 log="${TMPDIR:-/tmp}/plansift-test.log"
 echo "== cargo test (the API suite on the embedded default: SQLite and local disk; it includes"
-echo "   the hostile-input suite, tests/api/hostile_server.rs, against the real binary)"
+echo "   the hostile-input suite, tests/api/hostile_server.rs, against the real binary, and the"
+echo "   fault suite, crates/plansift/tests/faults.rs: a full disk, PostgreSQL and the S3 server"
+echo "   down or failing mid-job, on private instances of the services; its figures are the"
+echo "   'faults:' lines of the log)"
 set +e
 cargo test --workspace --no-fail-fast 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
@@ -44,4 +47,5 @@ PLANSIFT_TEST_BACKENDS=postgres-s3 cargo test -p plansift --test api --no-fail-f
 set -e
 passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$log" | awk '{p+=$4; f+=$6} END {print p" passed, "f" failed"}')
 echo "$passed"
+grep -E '^faults: ' "$log" || true
 exit "$status"

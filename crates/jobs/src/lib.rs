@@ -19,6 +19,7 @@
 //!   the CLI and the server give the same answer for the same file.
 
 pub mod artifacts;
+pub mod backoff;
 pub mod document_cache;
 pub mod janitor;
 pub mod metrics;

@@ -34,3 +34,28 @@ pub fn pages() -> (u64, u64, [u64; 10], f64) {
         SUM_MICROS.load(Ordering::Relaxed) as f64 / 1e6,
     )
 }
+
+/// The dependencies whose transient faults are counted.
+pub const DEPENDENCIES: [&str; 3] = ["database", "blob_store", "disk"];
+static RETRIES: AtomicU64 = AtomicU64::new(0);
+static DEPENDENCY_ERRORS: [AtomicU64; 3] = [const { AtomicU64::new(0) }; 3];
+
+/// Records a transient fault of `dependency` (one of [`DEPENDENCIES`]) that work waits out.
+pub fn record_dependency_error(dependency: &str) {
+    if let Some(i) = DEPENDENCIES.iter().position(|d| *d == dependency) {
+        DEPENDENCY_ERRORS[i].fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Records one more try of a task after a transient fault.
+pub fn record_retry() {
+    RETRIES.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Task retries after transient faults, and the faults by dependency (as [`DEPENDENCIES`]).
+pub fn faults() -> (u64, [u64; 3]) {
+    (
+        RETRIES.load(Ordering::Relaxed),
+        std::array::from_fn(|i| DEPENDENCY_ERRORS[i].load(Ordering::Relaxed)),
+    )
+}

@@ -1,5 +1,11 @@
 //! The task runner: N loops claim tasks with a lease, renew it while working, and commit each
 //! step in one transaction. CPU work runs on the blocking pool; the number of loops bounds it.
+//!
+//! A task that fails on a transient fault of a dependency (a full disk, the database or the
+//! object store unreachable, read-only or slow: [`plansift_store::faults`]) keeps its lease and
+//! tries again after a capped, jittered exponential backoff, for as long as it takes: such a
+//! failure never counts towards `max_attempts`, so it never fails a page. Below the disk's
+//! free-space floor the loops claim nothing until space comes back.
 
 use crate::artifacts::{
     PageArtifacts, blob_key, extracted_path, region_crop_path, thumbnail_path, vector_crop_path,
@@ -9,6 +15,8 @@ use crate::result::{DocumentInput, build_document, usage};
 use plansift_engine::crop::CropSource;
 use plansift_engine::render::{PageImage, THUMBNAIL_LONGEST_SIDE, render_page_rgb};
 use plansift_engine::{Document, Engine, PageAnalysis, PageKind, kind_from_size};
+use plansift_store::disk::DiskFloor;
+use plansift_store::faults::transient_dependency;
 use plansift_store::meta::Rates;
 use plansift_store::{BlobStore, MetaStore, ProjectIndex, rows::*};
 use plansift_types::api::{ErrorView, JobStatus};
@@ -37,6 +45,10 @@ pub struct RunnerConfig {
     pub janitor_interval: Duration,
     /// Age after which an unpublished temporary blob is removed.
     pub temp_grace: Duration,
+    /// The longest wait between two tries of a task that met a transient fault.
+    pub retry_backoff_max: Duration,
+    /// The data directory's disk and its free-space floor; below it the loops pause.
+    pub disk: Option<DiskFloor>,
 }
 
 impl Default for RunnerConfig {
@@ -52,6 +64,8 @@ impl Default for RunnerConfig {
             public_base_url: "http://127.0.0.1:8080".into(),
             janitor_interval: Duration::from_secs(300),
             temp_grace: Duration::from_secs(24 * 3600),
+            retry_backoff_max: Duration::from_secs(10),
+            disk: None,
         }
     }
 }
@@ -160,6 +174,16 @@ impl Runner {
                 shutdown: janitor_stop.clone(),
             };
             while !*janitor_stop.borrow() {
+                // Nothing is deleted while the store is unhealthy: a sweep half done against
+                // a failing database could delete bytes whose rows it then cannot mark.
+                if let Err(e) = janitor.meta.ping().await {
+                    warn!(error = %e, "the store is unhealthy; the janitor skips this sweep");
+                    tokio::select! {
+                        _ = tokio::time::sleep(janitor.config.janitor_interval.min(Duration::from_secs(30))) => {}
+                        _ = janitor_stop.changed() => {}
+                    }
+                    continue;
+                }
                 // In a task of its own: a panic in a sweep fails that sweep, not the loop.
                 let sweeper = janitor.clone();
                 let sweep = tokio::spawn(async move {
@@ -206,10 +230,22 @@ impl Runner {
             shutdown: shutdown.clone(),
         };
         let lease_ms = self.config.lease.as_millis() as i64;
+        // Claims that failed in a row, for the backoff.
+        let mut claim_failures = 0u32;
         while !*shutdown.borrow() {
+            if self.config.disk.as_ref().is_some_and(|d| d.is_low()) {
+                claim_failures += 1;
+                crate::metrics::record_dependency_error("disk");
+                if claim_failures == 1 {
+                    warn!("free disk space is below the floor; the task loops pause");
+                }
+                self.wait(claim_failures, &mut shutdown).await;
+                continue;
+            }
             let task = match self.meta.claim_task(&owner, lease_ms).await {
                 Ok(Some(task)) => task,
                 Ok(None) => {
+                    claim_failures = 0;
                     tokio::select! {
                         _ = tokio::time::sleep(self.config.poll) => {}
                         _ = shutdown.changed() => {}
@@ -217,15 +253,24 @@ impl Runner {
                     continue;
                 }
                 Err(e) => {
-                    error!(error = %e, "claiming a task failed");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    claim_failures += 1;
+                    if e.is_transient() {
+                        crate::metrics::record_dependency_error("database");
+                        warn!(error = %e, "claiming a task failed; waiting for the database");
+                    } else {
+                        error!(error = %e, "claiming a task failed");
+                    }
+                    self.wait(claim_failures, &mut shutdown).await;
                     continue;
                 }
             };
+            claim_failures = 0;
             let stop = Arc::new(AtomicBool::new(false));
             let renew =
                 self.spawn_lease_renewal(task.id, owner.clone(), stop.clone(), shutdown.clone());
-            let outcome = self.attempt(&task, stop.clone()).await;
+            let outcome = self
+                .attempt_until_no_fault(&task, stop.clone(), &mut shutdown)
+                .await;
             stop.store(true, Ordering::Relaxed);
             renew.abort();
             match outcome {
@@ -250,6 +295,57 @@ impl Runner {
                         error!(task = task.id, error = %e, "releasing a task failed");
                     }
                 }
+            }
+        }
+    }
+
+    /// Sleeps the backoff of the `failures`-th fault in a row, or until shutdown.
+    async fn wait(&self, failures: u32, shutdown: &mut watch::Receiver<bool>) {
+        let delay = crate::backoff::delay(failures, self.config.retry_backoff_max);
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+
+    /// Attempts a task until it succeeds or fails for a reason of its own. A transient fault of
+    /// a dependency is waited out with backoff, holding the lease (each try re-reads what the
+    /// task still has to do, so a page committed before the fault is not redone, and a job
+    /// that expired or was cancelled meanwhile ends the task). It stops waiting when the lease
+    /// is lost (another loop has the task) or on shutdown.
+    async fn attempt_until_no_fault(
+        &self,
+        task: &TaskRow,
+        stop: Arc<AtomicBool>,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> TaskResult {
+        let mut faults = 0u32;
+        loop {
+            let outcome = self.attempt(task, stop.clone()).await;
+            let Err(e) = &outcome else { return outcome };
+            let Some(dependency) = transient_dependency(e.chain()) else {
+                return outcome;
+            };
+            if stop.load(Ordering::Relaxed) || *shutdown.borrow() {
+                return outcome;
+            }
+            faults += 1;
+            crate::metrics::record_dependency_error(dependency);
+            crate::metrics::record_retry();
+            warn!(
+                task = task.id,
+                kind = task.kind.as_str(),
+                dependency,
+                faults,
+                error = format!("{e:#}"),
+                "a dependency failed; the task waits and tries again"
+            );
+            self.wait(faults, shutdown).await;
+            if faults > 1 && faults.is_multiple_of(10) {
+                info!(
+                    task = task.id,
+                    dependency, faults, "still waiting for a dependency"
+                );
             }
         }
     }
@@ -292,13 +388,19 @@ impl Runner {
         let meta = self.meta.clone();
         let lease = self.config.lease;
         tokio::spawn(async move {
+            // While the database is down the renewal is tried every second, so that the lease
+            // is renewed as soon as it is back, before another loop takes the task.
+            let mut next = lease / 3;
             loop {
                 tokio::select! {
-                    _ = tokio::time::sleep(lease / 3) => {
+                    _ = tokio::time::sleep(next) => {
                         match meta.renew_lease(task_id, &owner, lease.as_millis() as i64).await {
-                            Ok(true) => {}
+                            Ok(true) => next = lease / 3,
                             Ok(false) => { stop.store(true, Ordering::Relaxed); return; }
-                            Err(e) => warn!(task = task_id, error = %e, "lease renewal failed"),
+                            Err(e) => {
+                                warn!(task = task_id, error = %e, "lease renewal failed");
+                                next = (lease / 3).min(Duration::from_secs(1));
+                            }
                         }
                     }
                     _ = shutdown.changed() => { stop.store(true, Ordering::Relaxed); return; }

@@ -224,13 +224,29 @@ struct TaskArgs {
     /// Pages per page task.
     #[arg(long, env = "PLANSIFT_PAGES_PER_TASK", default_value_t = 16)]
     pages_per_task: i64,
+    /// Free MiB to keep on the data directory's disk (when the database or the blobs are
+    /// there): below it uploads answer 507 and the task loops pause. 0 turns the check off.
+    #[arg(long, env = "PLANSIFT_MIN_FREE_DISK_MB", default_value_t = 128)]
+    min_free_disk_mb: u64,
+    /// Longest wait, in seconds, between two tries of a task that met a transient fault of
+    /// the disk, the database or the object store.
+    #[arg(long, env = "PLANSIFT_RETRY_BACKOFF_MAX_SECS", default_value_t = 10)]
+    retry_backoff_max_secs: u64,
 }
 
 impl TaskArgs {
-    fn runner(&self) -> plansift_jobs::RunnerConfig {
+    /// The runner's settings; `data` decides whether the disk floor applies (it does when the
+    /// database or the blobs live in the data directory).
+    fn runner(&self, data: &DataDir) -> plansift_jobs::RunnerConfig {
+        let backends = data.backends();
+        let local = backends.database_url.is_none() || backends.blob_url.is_none();
         let mut runner = plansift_jobs::RunnerConfig {
             lease: Duration::from_secs(self.task_lease_secs.max(1)),
             pages_per_task: self.pages_per_task.max(1),
+            retry_backoff_max: Duration::from_secs(self.retry_backoff_max_secs.max(1)),
+            disk: local.then(|| {
+                plansift_store::disk::DiskFloor::new(&data.data_dir, self.min_free_disk_mb << 20)
+            }),
             ..Default::default()
         };
         if let Some(w) = self.workers {
@@ -369,6 +385,7 @@ fn runtime_code(fut: impl std::future::Future<Output = anyhow::Result<ExitCode>>
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     init_tracing();
+    let runner = args.tasks.runner(&args.data);
     let config = plansift_server::AppConfig {
         backends: args.data.backends(),
         api: true,
@@ -388,7 +405,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 .max(plansift_server::routes::signed_uploads::MIN_PART_SIZE),
             ..Default::default()
         },
-        runner: args.tasks.runner(),
+        runner,
         workers: !args.no_workers,
         admin_token: args.admin_token,
     };
@@ -397,6 +414,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
 async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     init_tracing();
+    let runner = args.tasks.runner(&args.data);
     let config = plansift_server::AppConfig {
         backends: args.data.backends(),
         api: false,
@@ -406,7 +424,7 @@ async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
             public_base_url: args.public_url,
             ..Default::default()
         },
-        runner: args.tasks.runner(),
+        runner,
         workers: true,
         admin_token: None,
     };

@@ -121,6 +121,7 @@ impl App {
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
             task_loops: Default::default(),
+            disk: config.runner.disk.clone(),
         };
         // Cursors are signed with a key derived from the stored signing secret.
         crate::pagination::set_cursor_key(crate::upload_token::signing_key(&state).await?);

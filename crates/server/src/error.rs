@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use plansift_store::StoreError;
+use plansift_store::{StoreError, faults};
 use plansift_types::ErrorCode;
 use serde_json::{Value, json};
 
@@ -55,6 +55,25 @@ impl ApiError {
         .with_details(json!({ "status": status.as_str() }))
     }
 
+    /// A dependency (database, object store) is down for now: logged, answered `503
+    /// unavailable` with `Retry-After`.
+    pub fn unavailable(cause: impl std::fmt::Display) -> ApiError {
+        tracing::warn!(error = %cause, request_id = %current_request_id(), "a dependency is unavailable");
+        ApiError::new(
+            ErrorCode::Unavailable,
+            "a service Plansift depends on is unavailable; try again later",
+        )
+    }
+
+    /// No space left to store what was sent: `507 insufficient_storage`, nothing kept.
+    pub fn insufficient_storage(cause: impl std::fmt::Display) -> ApiError {
+        tracing::warn!(error = %cause, request_id = %current_request_id(), "no space to store a request");
+        ApiError::new(
+            ErrorCode::InsufficientStorage,
+            "there is no space left to store this; nothing was kept, try again later",
+        )
+    }
+
     /// An unexpected failure: logged with its cause, answered as `internal`.
     pub fn internal(cause: impl std::fmt::Display) -> ApiError {
         tracing::error!(error = %cause, request_id = %current_request_id(), "internal error");
@@ -81,14 +100,23 @@ impl From<StoreError> for ApiError {
             } => ApiError::new(ErrorCode::InsufficientCredits, "not enough credits").with_details(
                 json!({ "requiredCredits": required, "availableCredits": available }),
             ),
+            other if other.is_storage_full() => ApiError::insufficient_storage(other),
+            other if other.is_transient() => ApiError::unavailable(other),
             other => ApiError::internal(other),
         }
     }
 }
 
+/// Blob store failures: a full disk is 507, an unreachable or failing store 503.
 impl From<std::io::Error> for ApiError {
     fn from(e: std::io::Error) -> ApiError {
-        ApiError::internal(e)
+        if faults::is_storage_full_io(&e) {
+            ApiError::insufficient_storage(e)
+        } else if faults::is_transient_io(&e) {
+            ApiError::unavailable(e)
+        } else {
+            ApiError::internal(e)
+        }
     }
 }
 
@@ -100,7 +128,13 @@ impl IntoResponse for ApiError {
         }
         let status = StatusCode::from_u16(self.code.http_status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, axum::Json(json!({ "error": error }))).into_response()
+        let mut response = (status, axum::Json(json!({ "error": error }))).into_response();
+        if let Some(secs) = self.code.retry_after_secs() {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 

@@ -69,6 +69,16 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     );
     let _ = writeln!(out, "plansift_page_seconds_sum {sum}");
     let _ = writeln!(out, "plansift_page_seconds_count {}", ok + failed);
+    let (retries, faults) = plansift_jobs::metrics::faults();
+    out.push_str("# TYPE plansift_task_retries_total counter\n");
+    let _ = writeln!(out, "plansift_task_retries_total {retries}");
+    out.push_str("# TYPE plansift_dependency_errors_total counter\n");
+    for (dependency, n) in plansift_jobs::metrics::DEPENDENCIES.iter().zip(faults) {
+        let _ = writeln!(
+            out,
+            "plansift_dependency_errors_total{{dependency=\"{dependency}\"}} {n}"
+        );
+    }
     out.push_str("# TYPE plansift_webhook_attempts_total counter\n");
     for (outcome, n) in [
         ("delivered", &WEBHOOK_DELIVERED),

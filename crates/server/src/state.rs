@@ -60,4 +60,6 @@ pub struct AppState {
     pub render_slots: Arc<tokio::sync::Semaphore>,
     /// The health of this process's task loops, for `/healthz`.
     pub task_loops: Arc<plansift_jobs::runner::LoopHealth>,
+    /// The data directory's disk and its free-space floor: below it uploads answer 507.
+    pub disk: Option<plansift_store::disk::DiskFloor>,
 }

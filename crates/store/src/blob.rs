@@ -19,6 +19,9 @@ pub trait BlobWriter: Send {
     async fn finish(self: Box<Self>) -> io::Result<StagedBlob>;
     /// Bytes written so far.
     fn written(&self) -> u64;
+    /// Drops a write that failed or will not be finished, removing what it wrote so far (a
+    /// full disk is not left fuller by a half-written temporary).
+    async fn abandon(self: Box<Self>);
 }
 
 #[async_trait]
@@ -50,11 +53,20 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn keys(&self, prefix: &str) -> io::Result<Vec<String>>;
 
     /// Writes small bytes under a key in one step (stage, write, publish).
+    /// On failure nothing is left behind, neither the temporary nor a partial blob.
     async fn put(&self, key: &str, bytes: &[u8]) -> io::Result<StagedBlob> {
         let mut w = self.stage().await?;
-        w.write(bytes).await?;
+        if let Err(e) = w.write(bytes).await {
+            w.abandon().await;
+            return Err(e);
+        }
         let staged = w.finish().await?;
-        self.publish(&staged, key).await?;
+        if let Err(e) = self.publish(&staged, key).await {
+            if let Err(d) = self.discard(&staged).await {
+                tracing::warn!(error = %d, "discarding an unpublished temporary failed");
+            }
+            return Err(e);
+        }
         Ok(staged)
     }
 }

@@ -11,9 +11,12 @@
 //!   their final key; [`local::LocalBlobStore`] keeps them on disk under the data directory,
 //!   [`s3::S3BlobStore`] in an S3-compatible object store.
 //!
-//! [`open`] picks the backends from their URLs.
+//! [`open`] picks the backends from their URLs; [`faults`] says which failures are the
+//! dependency's and pass (a full disk, an unreachable database or object store).
 
 pub mod blob;
+pub mod disk;
+pub mod faults;
 pub mod local;
 pub mod meta;
 pub mod open;

@@ -56,6 +56,7 @@ impl LocalBlobStore {
 
 struct LocalWriter {
     file: tokio::fs::File,
+    path: PathBuf,
     temp: String,
     hasher: Sha256,
     size: u64,
@@ -70,8 +71,15 @@ impl BlobWriter for LocalWriter {
     }
 
     async fn finish(mut self: Box<Self>) -> io::Result<StagedBlob> {
-        self.file.flush().await?;
-        self.file.sync_all().await?;
+        // A file that cannot be made durable (a full disk) is not kept half-written.
+        let durable = match self.file.flush().await {
+            Ok(()) => self.file.sync_all().await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = durable {
+            self.abandon().await;
+            return Err(e);
+        }
         Ok(StagedBlob {
             temp: self.temp,
             size: self.size,
@@ -82,15 +90,25 @@ impl BlobWriter for LocalWriter {
     fn written(&self) -> u64 {
         self.size
     }
+
+    async fn abandon(self: Box<Self>) {
+        let LocalWriter { file, path, .. } = *self;
+        drop(file);
+        if let Err(e) = tokio::fs::remove_file(&path).await {
+            tracing::warn!(error = %e, "removing an abandoned temporary failed");
+        }
+    }
 }
 
 #[async_trait]
 impl BlobStore for LocalBlobStore {
     async fn stage(&self) -> io::Result<Box<dyn BlobWriter>> {
         let temp = ulid::Ulid::new().to_string();
-        let file = tokio::fs::File::create(self.temp_path(&temp)?).await?;
+        let path = self.temp_path(&temp)?;
+        let file = tokio::fs::File::create(&path).await?;
         Ok(Box::new(LocalWriter {
             file,
+            path,
             temp,
             hasher: Sha256::new(),
             size: 0,

@@ -50,7 +50,17 @@ impl S3BlobStore {
                 format!("invalid blob URL {url:?}"),
             ));
         }
-        let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+        // A request gives up after a few quick retries: a worker then waits for the store with
+        // its own backoff for as long as the job lives, and an API request answers 503 in
+        // seconds instead of hanging for the client's three minutes.
+        let retry = object_store::RetryConfig {
+            max_retries: 3,
+            retry_timeout: std::time::Duration::from_secs(10),
+            ..Default::default()
+        };
+        let mut builder = AmazonS3Builder::from_env()
+            .with_bucket_name(bucket)
+            .with_retry(retry);
         let endpoint = std::env::var("AWS_ENDPOINT_URL")
             .or_else(|_| std::env::var("AWS_ENDPOINT"))
             .ok();
@@ -185,6 +195,18 @@ impl BlobWriter for S3Writer {
 
     fn written(&self) -> u64 {
         self.size
+    }
+
+    async fn abandon(mut self: Box<Self>) {
+        if let Some(upload) = self.upload.take()
+            && let Err(e) = upload.abort().await
+        {
+            tracing::warn!(error = %e, "aborting a multipart upload failed");
+        }
+        match self.store.delete(&self.path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => tracing::warn!(error = %e, "deleting an abandoned temporary failed"),
+        }
     }
 }
 

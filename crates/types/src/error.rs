@@ -31,11 +31,12 @@ pub enum ErrorCode {
     RateLimited,
     Internal,
     Unavailable,
+    InsufficientStorage,
 }
 
 impl ErrorCode {
     /// Every code, for tests and the OpenAPI document.
-    pub const ALL: [ErrorCode; 24] = [
+    pub const ALL: [ErrorCode; 25] = [
         ErrorCode::InvalidRequest,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
@@ -60,6 +61,7 @@ impl ErrorCode {
         ErrorCode::RateLimited,
         ErrorCode::Internal,
         ErrorCode::Unavailable,
+        ErrorCode::InsufficientStorage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -88,6 +90,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
+            ErrorCode::InsufficientStorage => "insufficient_storage",
         }
     }
 
@@ -116,6 +119,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
             ErrorCode::Unavailable => 503,
+            ErrorCode::InsufficientStorage => 507,
         }
     }
 
@@ -131,8 +135,19 @@ impl ErrorCode {
             415 => ErrorCode::UnsupportedMediaType,
             429 => ErrorCode::RateLimited,
             503 => ErrorCode::Unavailable,
+            507 => ErrorCode::InsufficientStorage,
             400..=499 => ErrorCode::InvalidRequest,
             _ => ErrorCode::Internal,
+        }
+    }
+
+    /// Seconds a client should wait before trying again (`Retry-After`), for the codes that
+    /// say "not now": a dependency is down or the disk is full, and it will pass.
+    pub fn retry_after_secs(self) -> Option<u64> {
+        match self {
+            ErrorCode::Unavailable => Some(5),
+            ErrorCode::InsufficientStorage => Some(30),
+            _ => None,
         }
     }
 

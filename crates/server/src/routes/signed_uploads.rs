@@ -238,6 +238,7 @@ fn too_large(expected: i64) -> ApiError {
 
 /// Streams a request body to a staged blob, cutting it off past `limit` bytes.
 async fn stage_body(state: &AppState, body: Body, limit: i64) -> ApiResult<StagedBlob> {
+    crate::routes::uploads::check_disk(state)?;
     let mut writer = state.blobs.stage().await?;
     let mut stream = body.into_data_stream();
     let mut failure = None;
@@ -257,16 +258,16 @@ async fn stage_body(state: &AppState, body: Body, limit: i64) -> ApiResult<Stage
             break;
         }
         if let Err(e) = writer.write(&chunk).await {
-            failure = Some(ApiError::internal(e));
-            break;
+            // A full disk or an unreachable store: nothing of this body is kept.
+            writer.abandon().await;
+            return Err(e.into());
         }
     }
-    let staged = writer.finish().await?;
     if let Some(e) = failure {
-        let _ = state.blobs.discard(&staged).await;
+        writer.abandon().await;
         return Err(e);
     }
-    Ok(staged)
+    Ok(writer.finish().await?)
 }
 
 /// Publishes verified bytes as the document and marks it uploaded.

@@ -100,8 +100,21 @@ pub async fn check_accepts_uploads(state: &AppState, job: &JobRow) -> ApiResult<
         ));
     }
     match job.status {
-        JobStatus::AwaitingUploads | JobStatus::Uploading => Ok(()),
-        other => Err(ApiError::job_state(other)),
+        JobStatus::AwaitingUploads | JobStatus::Uploading => {}
+        other => return Err(ApiError::job_state(other)),
+    }
+    check_disk(state)
+}
+
+/// `507 insufficient_storage` while free disk space is under its floor: an upload is refused
+/// before a byte of it is written, rather than filling the disk to the last byte.
+pub fn check_disk(state: &AppState) -> ApiResult<()> {
+    match state.disk.as_ref().and_then(|d| d.check()) {
+        Some((free, true)) => Err(ApiError::insufficient_storage(format!(
+            "{free} bytes free, under the floor"
+        ))
+        .with_details(json!({ "freeBytes": free }))),
+        _ => Ok(()),
     }
 }
 
@@ -149,11 +162,18 @@ pub async fn upload_files(
     }
     // Publish under final keys, then commit the rows; a crash in between leaves only
     // unreferenced blobs, which the janitor sweeps.
-    let mut docs = Vec::new();
+    let mut docs: Vec<NewDocument> = Vec::new();
     for (meta, blob) in &staged.parts {
         let doc_id = new_id(IdKind::Document);
         let key = format!("documents/{doc_id}");
-        state.blobs.publish(blob, &key).await?;
+        if let Err(e) = state.blobs.publish(blob, &key).await {
+            // The store failed half-way: nothing of this request is kept.
+            for d in &docs {
+                let _ = state.blobs.delete(&d.blob_key).await;
+            }
+            staged.discard().await;
+            return Err(e.into());
+        }
         docs.push(NewDocument {
             id: doc_id,
             file_name: meta.file_name.clone(),
@@ -291,7 +311,7 @@ async fn receive(
                         break;
                     }
                     if let Err(e) = writer.write(&chunk).await {
-                        chunk_err = Some(ApiError::internal(e));
+                        chunk_err = Some(ApiError::from(e));
                         break;
                     }
                 }
@@ -302,11 +322,12 @@ async fn receive(
                 }
             }
         }
-        let blob = writer.finish().await?;
         if let Some(e) = chunk_err {
-            staged.parts.push((file, blob));
+            // Nothing of the part is kept (a full disk is not left fuller).
+            writer.abandon().await;
             return Err(e);
         }
+        let blob = writer.finish().await?;
         let mismatch = file.sha256.as_ref().is_some_and(|s| s != &blob.sha256);
         let actual = blob.sha256.clone();
         staged.parts.push((file.clone(), blob));

@@ -6,7 +6,7 @@ use crate::meta::StoreError;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{ConnectOptions, Executor};
+use sqlx::{ConnectOptions, Connection, Executor};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -34,6 +34,8 @@ impl SqlStore {
             .to_url_lossy();
         let pool = AnyPoolOptions::new()
             .max_connections(8)
+            .after_release(|conn, _| Box::pin(leaves_no_transaction(conn)))
+            .before_acquire(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
             .after_connect(|conn, _| {
                 Box::pin(async move {
                     conn.execute(
@@ -58,9 +60,13 @@ impl SqlStore {
         drivers();
         let options = PgConnectOptions::from_str(url)?;
         let any = AnyConnectOptions::from_url(&options.to_url_lossy())?;
+        // While the database is down a request waits this long for a connection, then answers
+        // 503 rather than hanging.
         let pool = AnyPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(30));
+            .acquire_timeout(Duration::from_secs(5))
+            .after_release(|conn, _| Box::pin(leaves_no_transaction(conn)))
+            .before_acquire(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }));
         let pool = match pool.clone().connect_with(any.clone()).await {
             Err(e) if is_code(&e, "3D000") => {
                 create_database(&options).await?;
@@ -75,6 +81,22 @@ impl SqlStore {
         migrate::apply(&store).await?;
         Ok(store)
     }
+}
+
+/// Whether a connection may go back to the pool: not when it is still inside a transaction.
+/// When SQLite meets a full disk (or an I/O error) it rolls the transaction back by itself;
+/// the `ROLLBACK` sqlx sends when the failed transaction is dropped then fails ("no
+/// transaction is active") and sqlx keeps counting the connection as inside a transaction.
+/// Returned to the pool, that connection refused every later `BEGIN IMMEDIATE` ("attempted
+/// to call begin_with at non-zero transaction depth") until a restart. The ping first lets
+/// the connection run the rollback the drop queued, so a healthy one is counted right.
+async fn leaves_no_transaction(conn: &mut sqlx::AnyConnection) -> Result<bool, sqlx::Error> {
+    conn.ping().await?;
+    let clean = !conn.is_in_transaction();
+    if !clean {
+        tracing::warn!("a database connection left inside a transaction is closed");
+    }
+    Ok(clean)
 }
 
 fn is_code(e: &sqlx::Error, code: &str) -> bool {
@@ -131,4 +153,32 @@ fn private_file(path: &Path) -> Result<(), StoreError> {
     #[cfg(not(unix))]
     let _ = path;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a full disk does to SQLite, without filling one: the transaction ends under sqlx's
+    /// feet (SQLite rolled it back itself), so neither its commit nor the rollback of its drop
+    /// can run. Every write after must still find a usable connection.
+    #[tokio::test]
+    async fn a_transaction_sqlite_ended_by_itself_does_not_poison_the_pool() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqlStore::connect_sqlite(&dir.path().join("t.db"))
+            .await
+            .unwrap();
+        for _ in 0..3 {
+            let mut tx = store.write().await.unwrap();
+            sqlx::query("ROLLBACK").execute(&mut *tx).await.unwrap();
+            assert!(tx.commit().await.is_err());
+        }
+        for i in 0..20 {
+            let tx = store
+                .write()
+                .await
+                .unwrap_or_else(|e| panic!("write {i}: {e}"));
+            tx.commit().await.unwrap();
+        }
+    }
 }
