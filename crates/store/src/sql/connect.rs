@@ -90,7 +90,11 @@ impl SqlStore {
 /// Returned to the pool, that connection refused every later `BEGIN IMMEDIATE` ("attempted
 /// to call begin_with at non-zero transaction depth") until a restart. The ping first lets
 /// the connection run the rollback the drop queued, so a healthy one is counted right.
+/// A connection sqlx counts outside any transaction goes back without a round trip.
 async fn leaves_no_transaction(conn: &mut sqlx::AnyConnection) -> Result<bool, sqlx::Error> {
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
     conn.ping().await?;
     let clean = !conn.is_in_transaction();
     if !clean {
