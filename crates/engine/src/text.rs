@@ -442,6 +442,39 @@ pub fn group_lines(words: &[Word], max_gap: f32) -> Vec<Line> {
             }
         }
     }
+    // A word swept before the words left of it (`DETAILS` before `STEEL STUD`) started a line of
+    // its own: lines on one baseline, close along it, are joined.
+    let mut by_baseline: Vec<usize> = (0..lines.len()).collect();
+    by_baseline.sort_by(|&a, &b| {
+        let (la, lb) = (&lines[a], &lines[b]);
+        la.dir.cmp(&lb.dir).then(la.cross.total_cmp(&lb.cross))
+    });
+    for (k, &i) in by_baseline.iter().enumerate() {
+        if lines[i].words.is_empty() {
+            continue;
+        }
+        for &j in &by_baseline[k + 1..] {
+            let (a, b) = (&lines[i], &lines[j]);
+            if b.dir != a.dir || b.cross - a.cross >= 0.35 * a.size.min(b.size) {
+                break;
+            }
+            let after = b.start - a.end;
+            let before = a.start - b.end;
+            let joins = !b.words.is_empty()
+                && after.max(before) < max_gap * a.size.max(b.size)
+                && (after > -0.5 * b.size || before > -0.5 * b.size)
+                && (a.size - b.size).abs() < 0.35 * a.size.max(b.size);
+            if joins {
+                let moved = std::mem::take(&mut lines[j].words);
+                let (start, end) = (lines[j].start, lines[j].end);
+                let a = &mut lines[i];
+                a.words.extend(moved);
+                a.start = a.start.min(start);
+                a.end = a.end.max(end);
+            }
+        }
+    }
+    lines.retain(|l| !l.words.is_empty());
     let mut out: Vec<Line> = lines
         .into_iter()
         .map(
@@ -508,6 +541,15 @@ mod tests {
         let lines = group_lines(&words, DRAWING_LINE_GAP);
         assert_eq!(lines.len(), 1);
         assert_eq!(lines[0].text, "FOUNDATION DETAILS");
+        // The same with two words before it: they make a line of their own first.
+        let words = [
+            word("STEEL", 2776.8, 1920.5, 2820.0, 1933.4),
+            word("STUD", 2826.0, 1920.5, 2866.6, 1933.4),
+            word("DETAILS", 2874.7, 1920.5, 2932.3, 1933.0),
+        ];
+        let lines = group_lines(&words, DRAWING_LINE_GAP);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert_eq!(lines[0].text, "STEEL STUD DETAILS");
     }
 
     #[test]
