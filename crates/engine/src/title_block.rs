@@ -428,6 +428,7 @@ fn candidate(run: Vec<(String, &Line)>, labelled: bool, base: f32) -> TitleCandi
         .map(|r| r.0.as_str())
         .collect::<Vec<_>>()
         .join(" ");
+    let text = without_trailing_label(&text).to_string();
     let bbox = run
         .iter()
         .skip(1)
@@ -454,6 +455,27 @@ fn candidate(run: Vec<(String, &Line)>, labelled: bool, base: f32) -> TitleCandi
         score,
         labelled,
         vocabulary,
+    }
+}
+
+/// The title without the label of a neighbouring field printed on its baseline
+/// (`機器表（共用部 換気-1） 縮尺`, `ROOF PLAN SCALE:`): a scale or date label never ends a title.
+fn without_trailing_label(text: &str) -> &str {
+    use crate::field_labels::{FieldKind, split_labels};
+    let Some((head, last)) = text.trim_end().rsplit_once(' ') else {
+        return text;
+    };
+    let (kinds, rest) = split_labels(last);
+    if rest.is_empty()
+        && !head.trim().is_empty()
+        && kinds
+            .iter()
+            .all(|k| matches!(k, FieldKind::Scale | FieldKind::Date))
+        && !kinds.is_empty()
+    {
+        head.trim_end()
+    } else {
+        text
     }
 }
 
@@ -692,6 +714,17 @@ mod tests {
             dir: 0,
             words: vec![],
         }
+    }
+
+    #[test]
+    fn a_scale_or_date_label_on_the_titles_baseline_is_not_part_of_it() {
+        assert_eq!(
+            without_trailing_label("機器表（共用部 換気-1） 縮尺"),
+            "機器表（共用部 換気-1）"
+        );
+        assert_eq!(without_trailing_label("ROOF PLAN SCALE:"), "ROOF PLAN");
+        assert_eq!(without_trailing_label("COVER SHEET"), "COVER SHEET");
+        assert_eq!(without_trailing_label("SCALE"), "SCALE");
     }
 
     #[test]
